@@ -1,0 +1,64 @@
+"""The ``tiaocan`` command line.
+
+Each sub-command lives in its own module with ``register(subparsers)``; the list below is the
+whole set. User mistakes (bad YAML, unknown study, bad URL) end in one clear line, exit 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+from collections.abc import Sequence
+
+from tiaocan.errors import TiaocanError
+
+__all__ = ["main", "COMMAND_MODULES"]
+
+#: Modules that each add sub-commands (``register(subparsers)`` sets ``func`` on the parser).
+COMMAND_MODULES = [
+    "tiaocan.cli.inspect",   # studies, trials, best, export, delete
+    "tiaocan.cli.run",       # run SPEC.yaml
+    "tiaocan.cli.demo",      # demo
+]
+
+
+class UserError(TiaocanError):
+    """A mistake in the command line or its files, reported as one line."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from tiaocan import __version__
+    from tiaocan.storage import DEFAULT_STORAGE
+
+    parser = argparse.ArgumentParser(prog="tiaocan", description="Hyperparameter tuning: run, "
+                                     "inspect and export studies.")
+    parser.add_argument("--version", action="version", version=f"tiaocan {__version__}")
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--storage", default=DEFAULT_STORAGE,
+                        help=f"storage URL (default: {DEFAULT_STORAGE})")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).register(sub, common)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    logging.basicConfig(level=logging.WARNING, format="tiaocan: %(message)s")
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except KeyboardInterrupt:
+        print("\ntiaocan: interrupted; the study is stored and resumes with the same command",
+              file=sys.stderr)
+        return 130
+    except (TiaocanError, OSError) as exc:
+        message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        print(f"tiaocan: error: {message}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

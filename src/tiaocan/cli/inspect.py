@@ -1,0 +1,120 @@
+"""``tiaocan studies | trials | best | export | delete``: look at what is stored."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from tiaocan.export import trial_records, write_csv, write_json
+from tiaocan.storage import get_storage
+from tiaocan.study import load_study
+from tiaocan.trial import TrialState
+
+
+def register(sub: Any, common: argparse.ArgumentParser) -> None:
+    p = sub.add_parser("studies", parents=[common], help="list the studies in a storage")
+    p.set_defaults(func=cmd_studies)
+    p = sub.add_parser("trials", parents=[common], help="list a study's trials")
+    p.add_argument("study")
+    p.add_argument("--state", choices=[s.value for s in TrialState], help="only this state")
+    p.add_argument("--limit", type=int, default=None, help="only the last N trials")
+    p.set_defaults(func=cmd_trials)
+    p = sub.add_parser("best", parents=[common], help="the best trial (the Pareto front)")
+    p.add_argument("study")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=cmd_best)
+    p = sub.add_parser("export", parents=[common], help="export a study's trials")
+    p.add_argument("study")
+    p.add_argument("--format", choices=["csv", "json"], default="csv")
+    p.add_argument("-o", "--output", default="-", help="file to write (default: stdout)")
+    p.set_defaults(func=cmd_export)
+    p = sub.add_parser("delete", parents=[common], help="delete a study and its trials")
+    p.add_argument("study")
+    p.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    p.set_defaults(func=cmd_delete)
+
+
+def _table(rows: list[list[str]], header: list[str]) -> str:
+    widths = [max(len(str(x)) for x in col) for col in zip(header, *rows)]
+    lines = ["  ".join(str(h).ljust(w) for h, w in zip(header, widths))]
+    lines += ["  ".join(str(c).ljust(w) for c, w in zip(r, widths)) for r in rows]
+    return "\n".join(lines)
+
+
+def _fmt(v: Any) -> str:
+    if isinstance(v, float):
+        return f"{v:.6g}"
+    if isinstance(v, (list, tuple)):
+        return ",".join(_fmt(x) for x in v)
+    return "-" if v is None else str(v)
+
+
+def cmd_studies(args: argparse.Namespace) -> int:
+    storage = get_storage(args.storage)
+    rows = []
+    for record in storage.list_studies():
+        counts = storage.count_trials(record.study_id)
+        total = sum(counts.values())
+        done = counts[TrialState.COMPLETE]
+        rows.append([record.name, str(total), str(done), str(counts[TrialState.FAILED]),
+                     ",".join(d.value for d in record.directions), str(record.seed)])
+    if not rows:
+        print(f"no studies in {storage.url}")
+        return 0
+    print(_table(rows, ["study", "trials", "complete", "failed", "direction", "seed"]))
+    return 0
+
+
+def cmd_trials(args: argparse.Namespace) -> int:
+    study = load_study(args.study, storage=args.storage)
+    trials = study.trials
+    if args.state:
+        trials = [t for t in trials if t.state.value == args.state]
+    if args.limit:
+        trials = trials[-args.limit:]
+    names = list(study.space.names)
+    rows = [[str(t.number), t.state.value, _fmt(t.values), _fmt(t.budget)]
+            + [_fmt(t.params.get(n)) for n in names] for t in trials]
+    print(_table(rows, ["#", "state", "value", "budget", *names]))
+    return 0
+
+
+def cmd_best(args: argparse.Namespace) -> int:
+    study = load_study(args.study, storage=args.storage)
+    best = study.best_trials if len(study.directions) > 1 else [study.best_trial]
+    if args.json:
+        print(json.dumps([{"number": t.number, "values": list(t.values or ()), "params": dict(t.params),
+                           "seed": t.seed} for t in best], indent=2))
+        return 0
+    for t in best:
+        print(f"trial {t.number}: value {_fmt(t.values)}")
+        for k, v in t.params.items():
+            print(f"  {k} = {v!r}")
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    study = load_study(args.study, storage=args.storage)
+    records = trial_records(study)
+    out = sys.stdout if args.output == "-" else open(args.output, "w", newline="", encoding="utf-8")
+    try:
+        (write_csv if args.format == "csv" else write_json)(records, out)
+    finally:
+        if out is not sys.stdout:
+            out.close()
+    return 0
+
+
+def cmd_delete(args: argparse.Namespace) -> int:
+    storage = get_storage(args.storage)
+    storage.get_study(args.study)  # a clear error for an unknown name, before asking
+    if not args.yes and sys.stdin.isatty():
+        answer = input(f"delete study {args.study!r} and all its trials? [y/N] ")
+        if answer.strip().lower() not in ("y", "yes"):
+            print("kept")
+            return 1
+    storage.delete_study(args.study)
+    print(f"deleted {args.study}")
+    return 0

@@ -1,0 +1,128 @@
+"""``tiaocan run SPEC.yaml``: a study described in YAML.
+
+.. code-block:: yaml
+
+    objective: mypackage.train:objective   # module:function, found from the spec's folder
+    study: svm-digits
+    storage: sqlite:///tiaocan.db          # --storage overrides
+    sampler: sobol
+    direction: maximize
+    seed: 0
+    n_trials: 40
+    n_workers: 2
+    space:
+      C: {type: float, low: 1.0e-3, high: 1.0e3, log: true}
+      kernel: {type: categorical, choices: [rbf, poly]}
+      degree: {type: int, low: 2, high: 5, when: {kernel: poly}}
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from pathlib import Path
+from typing import Any
+
+from tiaocan.cli import UserError
+from tiaocan.space import Space
+from tiaocan.storage import DEFAULT_STORAGE
+from tiaocan.study import create_study
+
+_KEYS = {"objective", "study", "storage", "sampler", "scheduler", "direction", "directions", "seed",
+         "n_trials", "n_workers", "timeout", "space", "max_retries"}
+
+
+def register(sub: Any, common: argparse.ArgumentParser) -> None:
+    p = sub.add_parser("run", parents=[common], help="run a study described in a YAML file")
+    p.add_argument("spec", help="the YAML file")
+    p.add_argument("--n-trials", type=int, help="override n_trials")
+    p.add_argument("--n-workers", type=int, help="override n_workers")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.set_defaults(func=cmd_run, storage=None)
+
+
+def load_spec(path: str) -> dict[str, Any]:
+    import yaml
+
+    try:
+        with open(path, encoding="utf-8") as f:
+            spec = yaml.safe_load(f)
+    except FileNotFoundError:
+        raise UserError(f"spec file {path!r} not found") from None
+    except yaml.YAMLError as exc:
+        raise UserError(f"{path}: invalid YAML: {str(exc).splitlines()[0]}") from None
+    if not isinstance(spec, dict):
+        raise UserError(f"{path}: expected a mapping at the top level, found {type(spec).__name__}")
+    unknown = sorted(set(spec) - _KEYS)
+    if unknown:
+        raise UserError(f"{path}: unknown key(s) {unknown}; accepted: {sorted(_KEYS)}")
+    for key in ("objective", "space"):
+        if key not in spec:
+            raise UserError(f"{path}: the key {key!r} is required")
+    return spec
+
+
+def space_from_spec(raw: Any, path: str) -> Space:
+    if not isinstance(raw, dict) or not raw:
+        raise UserError(f"{path}: 'space' must map parameter names to definitions")
+    params = []
+    for name, item in raw.items():
+        if not isinstance(item, dict) or "type" not in item:
+            raise UserError(f"{path}: parameter {name!r} needs a mapping with a 'type' "
+                            "(float, int or categorical)")
+        item = dict(item)
+        for key in ("low", "high", "step"):
+            if isinstance(item.get(key), str):  # YAML 1.1 reads 1e-5 as a string
+                try:
+                    item[key] = float(item[key])
+                except ValueError:
+                    raise UserError(f"{path}: parameter {name!r}: {key} must be a number, "
+                                    f"received {item[key]!r}") from None
+        params.append({"name": name, **item})
+    try:
+        return Space.from_json({"params": params})
+    except TypeError as exc:
+        raise UserError(f"{path}: bad parameter definition: {exc}") from None
+
+
+def load_objective(ref: Any, spec_path: str) -> Any:
+    if not isinstance(ref, str) or ":" not in ref:
+        raise UserError(f"{spec_path}: objective must be 'module:function', received {ref!r}")
+    module_name, _, func = ref.partition(":")
+    for folder in (str(Path(spec_path).resolve().parent), str(Path.cwd())):
+        if folder not in sys.path:
+            sys.path.insert(0, folder)
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as exc:
+        raise UserError(f"{spec_path}: cannot import {module_name!r}: {exc}") from None
+    obj = getattr(module, func, None)
+    if not callable(obj):
+        raise UserError(f"{spec_path}: {module_name!r} has no function {func!r}")
+    return obj
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    spec = load_spec(args.spec)
+    space = space_from_spec(spec["space"], args.spec)
+    objective = load_objective(spec["objective"], args.spec)
+    storage = args.storage or spec.get("storage") or DEFAULT_STORAGE
+    study = create_study(
+        spec.get("study") or Path(args.spec).stem, space=space, storage=storage,
+        sampler=spec.get("sampler"), scheduler=spec.get("scheduler"),
+        direction=spec.get("direction", "minimize"), directions=spec.get("directions"),
+        seed=spec.get("seed"), load_if_exists=True, max_retries=spec.get("max_retries", 0),
+    )
+    n_trials = args.n_trials or spec.get("n_trials")
+    study.optimize(objective, n_trials=n_trials, timeout=spec.get("timeout"),
+                   n_workers=args.n_workers or spec.get("n_workers", 1),
+                   show_progress=False if args.no_progress else None)
+    if len(study.directions) == 1:
+        best = study.best_trial
+        print(f"study {study.name!r} in {storage}: best value {best.value:.6g} (trial {best.number})")
+        for k, v in best.params.items():
+            print(f"  {k} = {v!r}")
+    else:
+        print(f"study {study.name!r}: {len(study.best_trials)} trials on the Pareto front")
+    return 0

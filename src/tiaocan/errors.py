@@ -1,0 +1,89 @@
+"""Exceptions raised by tiaocan.
+
+Every exception derives from :class:`TiaocanError`; those caused by bad input also derive
+from the builtin a user would catch (``ValueError``, ``LookupError``, ``ImportError``)::
+
+    TiaocanError
+    ├── ConfigError (ValueError)          bad space, option or configuration
+    ├── StorageError
+    │   ├── SchemaVersionError            database written by an unknown schema version
+    │   ├── StudyNotFoundError (LookupError)
+    │   ├── DuplicateStudyError (ValueError)
+    │   └── DuplicateTrialKeyError        another worker claimed the same proposal first
+    ├── GridExhaustedError                every grid point has been handed out
+    ├── MissingExtraError (ImportError)   an optional dependency is not installed
+    └── TrialPruned                       raised by an objective to stop its trial early
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "TiaocanError",
+    "ConfigError",
+    "StorageError",
+    "SchemaVersionError",
+    "StudyNotFoundError",
+    "DuplicateStudyError",
+    "DuplicateTrialKeyError",
+    "GridExhaustedError",
+    "MissingExtraError",
+    "TrialPruned",
+    "require",
+]
+
+
+class TiaocanError(Exception):
+    """Root of every exception raised by tiaocan."""
+
+
+class ConfigError(TiaocanError, ValueError):
+    """A parameter, option or configuration is invalid."""
+
+
+class StorageError(TiaocanError):
+    """The storage could not do what was asked."""
+
+
+class SchemaVersionError(StorageError):
+    """The database was written by a schema version this tiaocan does not know."""
+
+
+class StudyNotFoundError(StorageError, LookupError):
+    """No study of that name in the storage."""
+
+
+class DuplicateStudyError(StorageError, ValueError):
+    """A study of that name already exists and ``load_if_exists`` is False."""
+
+
+class DuplicateTrialKeyError(StorageError):
+    """A trial with the same uniqueness key exists (another worker proposed it first)."""
+
+
+class GridExhaustedError(TiaocanError):
+    """The grid sampler has handed out every point of its grid."""
+
+
+class MissingExtraError(TiaocanError, ImportError):
+    """An optional dependency is missing."""
+
+
+class TrialPruned(TiaocanError):
+    """Raise inside an objective to end the trial as PRUNED."""
+
+
+def require(module: str, extra: str, feature: str) -> object:
+    """Import an optional module or explain which extra installs it.
+
+    >>> require("json", "core", "JSON")  # doctest: +ELLIPSIS
+    <module 'json' ...>
+    """
+    import importlib
+
+    try:
+        return importlib.import_module(module)
+    except ImportError as exc:
+        raise MissingExtraError(
+            f"{feature} needs the optional package '{module.split('.')[0]}'; "
+            f'install it with: pip install "tiaocan[{extra}]"'
+        ) from exc

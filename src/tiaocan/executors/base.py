@@ -1,0 +1,77 @@
+"""The executor role: *where* workers run, and the clock they run on.
+
+An executor runs ``n_workers`` copies of the worker loop (ask → run → tell) and returns when
+all have finished. It owns the clock the loop uses for timeouts and waiting, so a simulated
+executor can replace real time with virtual time without touching the loop.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from typing import Protocol, runtime_checkable
+
+__all__ = ["Clock", "RealClock", "Tickets", "LocalTickets", "Executor"]
+
+
+@runtime_checkable
+class Clock(Protocol):
+    def now(self) -> float:
+        """Seconds on this clock (only differences matter)."""
+
+    def sleep(self, seconds: float) -> None: ...
+
+
+class RealClock:
+    """Wall-clock time."""
+
+    def now(self) -> float:
+        return time.monotonic()
+
+    def sleep(self, seconds: float) -> None:
+        time.sleep(max(0.0, seconds))
+
+
+class Tickets(Protocol):
+    """A shared count of new trials the workers may still start (``None``: no limit)."""
+
+    def take(self) -> bool: ...
+
+    def give_back(self) -> None: ...
+
+
+class LocalTickets:
+    """Tickets shared by the threads of one process."""
+
+    def __init__(self, limit: int | None) -> None:
+        self._left = limit
+        self._lock = threading.Lock()
+
+    def take(self) -> bool:
+        with self._lock:
+            if self._left is None:
+                return True
+            if self._left <= 0:
+                return False
+            self._left -= 1
+            return True
+
+    def give_back(self) -> None:
+        with self._lock:
+            if self._left is not None:
+                self._left += 1
+
+
+@runtime_checkable
+class Executor(Protocol):
+    clock: Clock
+    #: Workers run in other processes: they must reopen the storage from its URL.
+    separate_processes: bool
+    #: Running trials send heartbeats (not needed where no worker can die alone).
+    needs_heartbeat: bool
+
+    def tickets(self, limit: int | None) -> Tickets: ...
+
+    def run(self, worker: Callable[[int], None], n_workers: int) -> None:
+        """Run ``worker(index)`` for index in ``range(n_workers)`` and wait for all."""

@@ -1,0 +1,142 @@
+"""Executors on this machine: inline, threads, and processes."""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import os
+import signal
+import threading
+import traceback
+from collections.abc import Callable
+from typing import Any
+
+from tiaocan.errors import ConfigError, TiaocanError
+from tiaocan.executors.base import LocalTickets, RealClock
+
+__all__ = ["InlineExecutor", "ThreadExecutor", "ProcessExecutor"]
+
+
+class InlineExecutor:
+    """One worker, in the calling thread."""
+
+    separate_processes = False
+    needs_heartbeat = True
+
+    def __init__(self) -> None:
+        self.clock = RealClock()
+
+    def tickets(self, limit: int | None) -> LocalTickets:
+        return LocalTickets(limit)
+
+    def run(self, worker: Callable[[int], None], n_workers: int) -> None:
+        if n_workers != 1:
+            raise ConfigError(f"InlineExecutor runs 1 worker, received n_workers={n_workers}")
+        worker(0)
+
+
+class ThreadExecutor:
+    """Workers as threads of this process (objectives that release the GIL, in-memory studies)."""
+
+    separate_processes = False
+    needs_heartbeat = True
+
+    def __init__(self) -> None:
+        self.clock = RealClock()
+
+    def tickets(self, limit: int | None) -> LocalTickets:
+        return LocalTickets(limit)
+
+    def run(self, worker: Callable[[int], None], n_workers: int) -> None:
+        errors: list[BaseException] = []
+
+        def target(i: int) -> None:
+            try:
+                worker(i)
+            except BaseException as exc:  # re-raised in the caller's thread below
+                errors.append(exc)
+
+        threads = [threading.Thread(target=target, args=(i,), daemon=True) for i in range(n_workers)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            while t.is_alive():
+                t.join(0.1)
+        if errors:
+            raise errors[0]
+
+
+class _ProcessTickets:
+    def __init__(self, ctx: Any, limit: int | None) -> None:
+        self._unlimited = limit is None
+        self._left = ctx.Value("q", 0 if limit is None else limit)
+
+    def take(self) -> bool:
+        if self._unlimited:
+            return True
+        with self._left.get_lock():
+            if self._left.value <= 0:
+                return False
+            self._left.value -= 1
+            return True
+
+    def give_back(self) -> None:
+        if not self._unlimited:
+            with self._left.get_lock():
+                self._left.value += 1
+
+
+class ProcessExecutor:
+    """Workers as separate processes on this machine, each talking to the storage.
+
+    Processes are forked where the platform allows (the objective needs not be importable);
+    a worker that dies (even by SIGKILL) loses nothing: its trial is failed by the heartbeat
+    check of the next worker and retried if the study allows.
+    """
+
+    separate_processes = True
+    needs_heartbeat = True
+
+    def __init__(self, start_method: str | None = None) -> None:
+        self.clock = RealClock()
+        methods = mp.get_all_start_methods()
+        self.start_method = start_method or ("fork" if "fork" in methods else "spawn")
+        self._ctx = mp.get_context(self.start_method)
+        self.pids: list[int] = []
+
+    def tickets(self, limit: int | None) -> _ProcessTickets:
+        return _ProcessTickets(self._ctx, limit)
+
+    def run(self, worker: Callable[[int], None], n_workers: int) -> None:
+        errors = self._ctx.Queue()
+        procs = [self._ctx.Process(target=_child, args=(worker, i, errors), daemon=False)
+                 for i in range(n_workers)]
+        for p in procs:
+            p.start()
+        self.pids = [p.pid for p in procs if p.pid is not None]
+        try:
+            for p in procs:
+                p.join()
+        except KeyboardInterrupt:
+            for p in procs:  # the children clean up their running trials, then exit
+                if p.is_alive() and p.pid is not None:
+                    os.kill(p.pid, signal.SIGINT)
+            for p in procs:
+                p.join(30)
+                if p.is_alive():
+                    p.terminate()
+            raise
+        failures = []
+        while not errors.empty():
+            failures.append(errors.get())
+        if failures:
+            raise TiaocanError(f"{len(failures)} worker(s) failed; the first:\n{failures[0]}")
+
+
+def _child(worker: Callable[[int], None], index: int, errors: Any) -> None:
+    try:
+        worker(index)
+    except KeyboardInterrupt:
+        pass
+    except BaseException:
+        errors.put(traceback.format_exc())
+        raise SystemExit(1) from None

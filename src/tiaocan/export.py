@@ -1,0 +1,43 @@
+"""Trials as flat records, written as CSV or JSON."""
+
+from __future__ import annotations
+
+import csv
+import json
+from typing import IO, TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from tiaocan.study import Study
+
+__all__ = ["trial_records", "write_csv", "write_json"]
+
+
+def trial_records(study: Study) -> list[dict[str, Any]]:
+    """One flat dict per trial: number, state, values, budget, seed, times, ``params_<name>``."""
+    out = []
+    n_obj = len(study.directions)
+    for t in study.trials:
+        row: dict[str, Any] = {"number": t.number, "state": t.state.value}
+        for i in range(n_obj):
+            key = "value" if n_obj == 1 else f"value_{i}"
+            row[key] = t.values[i] if t.values else None
+        row.update(budget=t.budget, seed=t.seed, started_at=t.started_at,
+                   completed_at=t.completed_at, duration=t.duration, n_reports=len(t.reports))
+        for name in study.space.names:
+            row[f"params_{name}"] = t.params.get(name)
+        row["error"] = t.error.strip().splitlines()[-1] if t.error else None
+        out.append(row)
+    return out
+
+
+def write_csv(records: list[dict[str, Any]], out: IO[str]) -> None:
+    if not records:
+        return
+    writer = csv.DictWriter(out, fieldnames=list(records[0]))
+    writer.writeheader()
+    writer.writerows(records)
+
+
+def write_json(records: list[dict[str, Any]], out: IO[str]) -> None:
+    json.dump(records, out, indent=2)
+    out.write("\n")

@@ -1,0 +1,369 @@
+"""The loop: the one place where space, sampler, scheduler, storage and executor meet.
+
+``ask`` turns the scheduler's next job and the sampler's proposal into a stored RUNNING
+trial; ``tell`` stores its outcome (and queues a retry of a failed configuration);
+``run_worker`` repeats ask → objective → tell until the tickets or the time run out;
+``optimize`` runs workers on an executor.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+import signal
+import socket
+import threading
+import traceback
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from tiaocan.errors import ConfigError, DuplicateTrialKeyError, GridExhaustedError, StorageError, TrialPruned
+from tiaocan.samplers.base import Proposal
+from tiaocan.schedulers.base import Decision, JobKind
+from tiaocan.seeding import sampler_rng
+from tiaocan.tracking.manifest import environment, environment_id
+from tiaocan.trial import FrozenTrial, Trial, TrialState, as_values
+
+if TYPE_CHECKING:
+    from tiaocan.executors.base import Executor, Tickets
+    from tiaocan.study import Study
+
+__all__ = ["TrialRuntime", "ask", "tell", "run_trial", "run_worker", "optimize"]
+
+log = logging.getLogger("tiaocan")
+Objective = Callable[[Trial], Any]
+_MAX_ATTEMPTS = 1000
+
+
+class TrialRuntime:
+    """What a live :class:`~tiaocan.trial.Trial` calls back into: storage and scheduler."""
+
+    def __init__(self, study: Study) -> None:
+        self.study = study
+        self._decisions: dict[int, Decision] = {}
+
+    @property
+    def n_objectives(self) -> int:
+        return len(self.study.directions)
+
+    @property
+    def study_name(self) -> str:
+        return self.study.name
+
+    def budget_of(self, record: FrozenTrial) -> Any:
+        if record.budget is not None:
+            return record.budget
+        return self.study.fidelity.high if self.study.fidelity is not None else None
+
+    def report(self, record: FrozenTrial, values: tuple[float, ...], step: float) -> None:
+        self.study.storage.add_report(record.trial_id, step, values)
+        history = self.study.history()
+        current = history.trials[record.number]
+        self._decisions[record.trial_id] = self.study.scheduler.on_report(current, history)
+
+    def should_stop(self, record: FrozenTrial) -> bool:
+        return self._decisions.get(record.trial_id) is Decision.STOP
+
+    def set_user_attr(self, record: FrozenTrial, key: str, value: Any) -> None:
+        self.study.storage.update_trial(record.trial_id, user_attrs={key: value})
+
+    def forget(self, record: FrozenTrial) -> None:
+        self._decisions.pop(record.trial_id, None)
+
+
+def _worker_attrs(study: Study) -> dict[str, Any]:
+    env = environment()
+    env_id = environment_id(env)
+    if env_id not in study._registered_envs:
+        if f"env:{env_id}" not in study.record.attrs:
+            study.storage.set_study_attrs(study.study_id, {f"env:{env_id}": env})
+        study._registered_envs.add(env_id)
+    return {"worker": {"host": socket.gethostname(), "pid": os.getpid(), "env": env_id}}
+
+
+def ask(study: Study, tickets: Tickets | None = None) -> FrozenTrial | None:
+    """Create (or claim) the next trial and mark it RUNNING.
+
+    Returns None when the scheduler says to wait, or when ``tickets`` allow no new trial.
+
+    Raises:
+        GridExhaustedError: the sampler has nothing left to propose.
+    """
+    fail_stale_trials(study)
+    attrs = _worker_attrs(study)
+    for _ in range(_MAX_ATTEMPTS):
+        history = study.history()
+        waiting = next((t for t in history.trials if t.state is TrialState.WAITING), None)
+        job = None if waiting else study.scheduler.next_job(history)
+        if job is not None and job.kind is JobKind.WAIT:
+            return None
+        if job is not None and job.kind is JobKind.RESUME:
+            if job.trial_number is None:
+                raise ConfigError("a RESUME job must name trial_number")
+            target = history.trials[job.trial_number]
+            info = {**attrs, **({"job": dict(job.info)} if job.info else {})}
+            if study.storage.update_trial(target.trial_id, expect=[TrialState.COMPLETE, TrialState.PRUNED],
+                                          state=TrialState.RUNNING, budget=job.budget, system_attrs=info):
+                return study.history().trials[target.number]
+            continue
+        if tickets is not None and not tickets.take():
+            return None
+        try:
+            trial = _start(study, history, waiting, job, attrs)
+        except BaseException:
+            if tickets is not None:
+                tickets.give_back()
+            raise
+        if trial is not None:
+            return trial
+        if tickets is not None:
+            tickets.give_back()
+    raise StorageError(f"study {study.name!r}: no trial could be created after {_MAX_ATTEMPTS} tries")
+
+
+def _start(study: Study, history: Any, waiting: FrozenTrial | None, job: Any,
+           attrs: dict[str, Any]) -> FrozenTrial | None:
+    """Claim ``waiting`` or create the trial ``job`` asks for; None if another worker won."""
+    storage = study.storage
+    if waiting is not None:
+        if storage.update_trial(waiting.trial_id, expect=[TrialState.WAITING],
+                                state=TrialState.RUNNING, system_attrs=attrs):
+            return study.history().trials[waiting.number]
+        return None
+    info = {**attrs, **({"job": dict(job.info)} if job.info else {})}
+    if job.kind is JobKind.CLONE:
+        if job.params is None or job.trial_number is None:
+            raise ConfigError("a CLONE job must name trial_number and params")
+        params = study.space.validate(job.params)
+        return storage.create_trial(study.study_id, params=params, state=TrialState.RUNNING,
+                                    budget=job.budget,
+                                    system_attrs={**info, "cloned_from": job.trial_number})
+    rng = sampler_rng(study.seed, history.number)
+    raw = study.sampler.sample(study.space, history.with_budget(job.budget), rng)
+    proposal = raw if isinstance(raw, Proposal) else Proposal(raw)
+    try:
+        params = study.space.validate(proposal.params)
+    except ConfigError as exc:
+        raise ConfigError(f"sampler {type(study.sampler).__name__} proposed an invalid "
+                          f"configuration: {exc}") from None
+    if proposal.info:
+        info["sampler"] = dict(proposal.info)
+    try:
+        return storage.create_trial(study.study_id, params=params, state=TrialState.RUNNING,
+                                    budget=job.budget, key=proposal.key, system_attrs=info)
+    except DuplicateTrialKeyError:
+        return None
+
+
+def tell(study: Study, trial: FrozenTrial | Trial | int, values: Any = None, *,
+         state: TrialState | str | None = None, error: str | None = None,
+         runtime: TrialRuntime | None = None) -> TrialState:
+    """Store a trial's outcome. Returns the state it was stored with.
+
+    ``values`` that are not finite numbers fail the trial (the message is kept in ``error``).
+    A trial the scheduler stopped is stored as PRUNED with its values.
+    """
+    record = _resolve(study, trial)
+    if isinstance(state, str):
+        try:
+            state = TrialState(state.lower())
+        except ValueError:
+            raise ConfigError(f"state must be one of {[s.value for s in TrialState if s.is_finished]}, "
+                              f"received {state!r}") from None
+    if state is not None and not state.is_finished:
+        raise ConfigError(f"state must be complete, pruned or failed, received {state.value!r}")
+    if state is None:
+        state = TrialState.COMPLETE if values is not None else TrialState.FAILED
+    stored_values = None
+    if values is not None and state is not TrialState.FAILED:
+        try:
+            stored_values = as_values(values, len(study.directions))
+        except ValueError as exc:
+            state, error = TrialState.FAILED, str(exc)
+    if state is TrialState.COMPLETE and stored_values is None:
+        raise ConfigError(f"trial {record.number}: a complete trial needs values")
+    if state is TrialState.COMPLETE and runtime is not None and runtime.should_stop(record):
+        state = TrialState.PRUNED
+    if not study.storage.update_trial(record.trial_id, expect=[TrialState.RUNNING], state=state,
+                                      values=stored_values, error=error):
+        current = study.history().trials[record.number].state
+        raise ConfigError(f"trial {record.number} is {current.value}, not running; it cannot be told")
+    if state is TrialState.FAILED:
+        _queue_retry(study, record)
+    return state
+
+
+def _resolve(study: Study, trial: FrozenTrial | Trial | int) -> FrozenTrial:
+    if isinstance(trial, Trial):
+        return trial.record
+    if isinstance(trial, FrozenTrial):
+        return trial
+    if isinstance(trial, int) and not isinstance(trial, bool):
+        trials = study.history().trials
+        if 0 <= trial < len(trials):
+            return trials[trial]
+    raise ConfigError(f"trial must be a Trial, a FrozenTrial or a trial number of study "
+                      f"{study.name!r}, received {trial!r}")
+
+
+def _queue_retry(study: Study, record: FrozenTrial, *, force: bool = False) -> None:
+    root = int(record.system_attrs.get("retry_of", record.number))
+    attempt = int(record.system_attrs.get("attempt", 0)) + 1
+    if not force and attempt > study.max_retries:
+        return
+    try:
+        study.storage.create_trial(
+            study.study_id, params=record.params, state=TrialState.WAITING, budget=record.budget,
+            key=f"retry:{root}:{attempt}", system_attrs={"retry_of": root, "attempt": attempt})
+    except DuplicateTrialKeyError:
+        pass  # another worker queued this retry already
+
+
+def fail_stale_trials(study: Study, force: bool = False) -> list[int]:
+    """Fail RUNNING trials whose worker stopped sending heartbeats (and queue their retries)."""
+    clock_now = study._wall_clock()
+    if not force and clock_now - study._last_stale_check < study.heartbeat_interval:
+        return []
+    study._last_stale_check = clock_now
+    stale = study.storage.stale_trials(study.study_id, clock_now - study.heartbeat_grace)
+    failed = []
+    for trial_id in stale:
+        message = f"worker lost: no heartbeat for more than {study.heartbeat_grace:g} s"
+        if study.storage.update_trial(trial_id, expect=[TrialState.RUNNING], state=TrialState.FAILED,
+                                      error=message, system_attrs={"stale": True}):
+            failed.append(trial_id)
+    if failed:
+        by_id = {t.trial_id: t for t in study.history().trials}
+        for trial_id in failed:
+            log.warning("trial %d of %r failed: its worker died", by_id[trial_id].number, study.name)
+            _queue_retry(study, by_id[trial_id])
+    return failed
+
+
+class _Heartbeat:
+    def __init__(self, study: Study, trial_id: int) -> None:
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._beat, args=(study, trial_id), daemon=True)
+        self._thread.start()
+
+    def _beat(self, study: Study, trial_id: int) -> None:
+        while not self._stop.wait(study.heartbeat_interval):
+            try:
+                study.storage.heartbeat(trial_id)
+            except Exception:  # a missed beat is retried at the next interval
+                log.debug("heartbeat failed", exc_info=True)
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def run_trial(study: Study, objective: Objective, record: FrozenTrial, *,
+              heartbeat: bool = True) -> TrialState:
+    """Run the objective on one trial and store the outcome; only KeyboardInterrupt escapes."""
+    runtime = TrialRuntime(study)
+    beat = _Heartbeat(study, record.trial_id) if heartbeat else None
+    try:
+        try:
+            result = objective(Trial(record, runtime))
+        except TrialPruned:
+            last = study.history().trials[record.number].reports
+            return tell(study, record, last[-1].values if last else None, runtime=runtime,
+                        state=TrialState.PRUNED)
+        except KeyboardInterrupt:
+            _interrupt(study, record)
+            raise
+        except Exception as exc:
+            log.warning("trial %d failed: %s: %s", record.number, type(exc).__name__, exc)
+            return tell(study, record, state=TrialState.FAILED, error=traceback.format_exc())
+        return tell(study, record, result, runtime=runtime)
+    finally:
+        if beat is not None:
+            beat.stop()
+
+
+def _interrupt(study: Study, record: FrozenTrial) -> None:
+    """Ctrl-C: mark the running trial and queue its configuration to run first on resume."""
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN) if _main_thread() else None
+    try:
+        if study.storage.update_trial(record.trial_id, expect=[TrialState.RUNNING],
+                                      state=TrialState.FAILED, error="interrupted (KeyboardInterrupt)",
+                                      system_attrs={"interrupted": True}):
+            _queue_retry(study, record, force=True)
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGINT, previous)
+
+
+def _main_thread() -> bool:
+    return threading.current_thread() is threading.main_thread()
+
+
+def run_worker(study: Study, objective: Objective, tickets: Tickets, deadline: float | None,
+               executor: Executor, on_trial: Callable[[], None] | None = None) -> None:
+    """Ask, run and tell until no ticket or time is left, or the grid is exhausted."""
+    clock = executor.clock
+    while deadline is None or clock.now() < deadline:
+        try:
+            record = ask(study, tickets)
+        except GridExhaustedError as exc:
+            log.info("study %r: %s; stopping", study.name, exc)
+            return
+        if record is None:
+            if not _has_running(study):
+                return  # nothing to wait for: no new trials allowed and none running
+            clock.sleep(study.poll_interval)
+            continue
+        run_trial(study, objective, record, heartbeat=executor.needs_heartbeat)
+        if on_trial is not None:
+            on_trial()
+
+
+def _has_running(study: Study) -> bool:
+    return any(t.state is TrialState.RUNNING for t in study.history().trials)
+
+
+def optimize(study: Study, objective: Objective, *, n_trials: int | None, timeout: float | None,
+             n_workers: int, executor: Executor | None, show_progress: bool | None) -> None:
+    from tiaocan.executors import InlineExecutor, ProcessExecutor, ThreadExecutor
+    from tiaocan.progress import Progress
+
+    if not callable(objective):
+        raise ConfigError(f"objective must be callable, received {objective!r}")
+    _check_count("n_trials", n_trials)
+    _check_count("n_workers", n_workers, allow_none=False)
+    if timeout is not None and (not isinstance(timeout, (int, float)) or not timeout > 0
+                                or math.isnan(timeout)):
+        raise ConfigError(f"timeout must be a positive number of seconds or None, received {timeout!r}")
+    if executor is None:
+        if n_workers == 1:
+            executor = InlineExecutor()
+        elif study.storage.url == ":memory:":
+            executor = ThreadExecutor()
+        else:
+            executor = ProcessExecutor()
+    if executor.separate_processes and study.storage.url == ":memory:":
+        raise ConfigError("an in-memory study cannot be shared with worker processes; use a "
+                          "'sqlite:///FILE' or 'postgresql://…' storage, or a ThreadExecutor")
+    tickets = executor.tickets(n_trials)
+    deadline = executor.clock.now() + timeout if timeout is not None else None
+    progress = Progress(study, n_trials, timeout, enabled=show_progress)
+
+    def worker(index: int) -> None:
+        own = study.reopen() if executor.separate_processes else study
+        run_worker(own, objective, tickets, deadline, executor,
+                   on_trial=None if executor.separate_processes else progress.update)
+
+    with progress:
+        executor.run(worker, n_workers)
+    fail_stale_trials(study, force=True)
+
+
+def _check_count(name: str, value: Any, allow_none: bool = True) -> None:
+    if value is None and allow_none:
+        return
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        accepted = "a positive int or None" if allow_none else "a positive int"
+        raise ConfigError(f"{name} must be {accepted}, received {value!r}")
+

@@ -1,0 +1,413 @@
+"""Relational storage: one SQLAlchemy Core implementation for SQLite and PostgreSQL.
+
+Concurrency: every write transaction first bumps the study row's ``seq`` (on SQLite the
+transaction starts with ``BEGIN IMMEDIATE``; on PostgreSQL the row lock serialises writers of
+one study), so trial numbers are dense, uniqueness keys are checked race-free and the
+sequence numbers readers see are committed in order. Transient "database is locked" and
+serialisation failures are retried with back-off and never reach the user.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from typing import Any, TypeVar
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+
+from tiaocan.errors import (
+    DuplicateStudyError,
+    DuplicateTrialKeyError,
+    SchemaVersionError,
+    StorageError,
+    StudyNotFoundError,
+)
+from tiaocan.seeding import trial_seed
+from tiaocan.storage.base import SCHEMA_VERSION, UNSET, Changes, StudyRecord, to_json
+from tiaocan.storage.schema import meta, metadata, reports, studies, trials
+from tiaocan.trial import Direction, FrozenTrial, Report, TrialState
+
+__all__ = ["SQLStorage"]
+
+T = TypeVar("T")
+_RETRY_SECONDS = 120.0
+
+
+class SQLStorage:
+    """Storage in a SQLite file or a PostgreSQL database, given a SQLAlchemy URL."""
+
+    def __init__(self, url: str, *, engine_kwargs: Mapping[str, Any] | None = None) -> None:
+        self.url = url
+        self._sqlite = url.startswith("sqlite")
+        driver_url = _driver_url(url)
+        kwargs: dict[str, Any] = dict(engine_kwargs or {})
+        if self._sqlite:
+            kwargs.setdefault("connect_args", {"timeout": 60.0, "check_same_thread": False})
+        else:
+            kwargs.setdefault("pool_pre_ping", True)
+        try:
+            self._engine: Engine = sa.create_engine(driver_url, **kwargs)
+        except (sa.exc.ArgumentError, ImportError) as exc:
+            raise StorageError(f"cannot open storage {url!r}: {exc}") from exc
+        if self._sqlite:
+            _configure_sqlite(self._engine)
+        self._retry(self._init_schema)
+
+    # Plumbing --------------------------------------------------------------------------
+    @contextmanager
+    def _write(self) -> Iterator[Connection]:
+        with self._engine.connect() as conn:
+            conn.execution_options(tiaocan_write=True)
+            with conn.begin():
+                yield conn
+
+    @contextmanager
+    def _read(self) -> Iterator[Connection]:
+        with self._engine.connect() as conn:
+            if not self._sqlite:
+                conn.execution_options(isolation_level="REPEATABLE READ")
+            with conn.begin():
+                yield conn
+
+    def _retry(self, fn: Callable[[], T]) -> T:
+        deadline = time.monotonic() + _RETRY_SECONDS
+        delay = 0.005
+        while True:
+            try:
+                return fn()
+            except (OperationalError, DBAPIError) as exc:
+                if isinstance(exc, IntegrityError) or not _transient(exc):
+                    raise StorageError(f"storage {self.url!r} failed: {exc.orig}") from exc
+                if time.monotonic() > deadline:
+                    raise StorageError(f"storage {self.url!r} stayed busy: {exc.orig}") from exc
+                time.sleep(delay * (1.0 + random.random()))
+                delay = min(delay * 2.0, 0.5)
+
+    def _init_schema(self) -> None:
+        with self._write() as conn:
+            if not self._sqlite:  # concurrent first opens must not race on CREATE TABLE
+                conn.execute(sa.text("SELECT pg_advisory_xact_lock(7391026)"))
+            metadata.create_all(conn, checkfirst=True)
+            row = conn.execute(sa.select(meta.c.value).where(meta.c.key == "schema_version")).first()
+            if row is None:
+                conn.execute(meta.insert().values(key="schema_version", value=str(SCHEMA_VERSION)))
+            elif row[0] != str(SCHEMA_VERSION):
+                raise SchemaVersionError(
+                    f"the database {self.url!r} has schema version {row[0]}; this tiaocan "
+                    f"reads version {SCHEMA_VERSION}. Use the tiaocan release that wrote it."
+                )
+
+    def _bump(self, conn: Connection, study_id: int, new_trial: bool = False) -> sa.Row[Any]:
+        values: dict[str, Any] = {"seq": studies.c.seq + 1}
+        if new_trial:
+            values["n_trials"] = studies.c.n_trials + 1
+        row = conn.execute(
+            studies.update().where(studies.c.study_id == study_id).values(**values)
+            .returning(studies.c.seq, studies.c.n_trials, studies.c.seed)
+        ).first()
+        if row is None:
+            raise StudyNotFoundError(f"no study with id {study_id} in {self.url}")
+        return row
+
+    # Studies ---------------------------------------------------------------------------
+    def create_study(
+        self, name: str, *, directions: Sequence[Direction], space: Mapping[str, Any],
+        seed: int, attrs: Mapping[str, Any],
+    ) -> StudyRecord:
+        row = {
+            "name": name, "directions": to_json([d.value for d in directions]),
+            "space": to_json(space), "seed": int(seed), "attrs": to_json(attrs),
+            "created_at": time.time(), "n_trials": 0, "seq": 0,
+        }
+
+        def run() -> None:
+            with self._write() as conn:
+                if conn.execute(sa.select(studies.c.study_id).where(studies.c.name == name)).first():
+                    raise DuplicateStudyError(f"a study named {name!r} already exists in {self.url}")
+                conn.execute(studies.insert().values(**row))
+
+        self._retry(run)
+        return self.get_study(name)
+
+    def get_study(self, name: str) -> StudyRecord:
+        def run() -> StudyRecord:
+            with self._read() as conn:
+                row = conn.execute(sa.select(studies).where(studies.c.name == name)).first()
+            if row is None:
+                raise StudyNotFoundError(f"no study named {name!r} in {self.url}")
+            return _study_record(row)
+
+        return self._retry(run)
+
+    def list_studies(self) -> list[StudyRecord]:
+        def run() -> list[StudyRecord]:
+            with self._read() as conn:
+                rows = conn.execute(sa.select(studies).order_by(studies.c.study_id)).all()
+            return [_study_record(r) for r in rows]
+
+        return self._retry(run)
+
+    def delete_study(self, name: str) -> None:
+        def run() -> None:
+            with self._write() as conn:
+                sid = conn.execute(sa.select(studies.c.study_id).where(studies.c.name == name)).scalar()
+                if sid is None:
+                    raise StudyNotFoundError(f"no study named {name!r} in {self.url}")
+                conn.execute(reports.delete().where(reports.c.study_id == sid))
+                conn.execute(trials.delete().where(trials.c.study_id == sid))
+                conn.execute(studies.delete().where(studies.c.study_id == sid))
+
+        self._retry(run)
+
+    def set_study_attrs(self, study_id: int, attrs: Mapping[str, Any]) -> None:
+        to_json(attrs)
+
+        def run() -> None:
+            with self._write() as conn:
+                self._bump(conn, study_id)
+                old = conn.execute(sa.select(studies.c.attrs).where(studies.c.study_id == study_id)).scalar()
+                merged = {**json.loads(old), **attrs}
+                conn.execute(studies.update().where(studies.c.study_id == study_id)
+                             .values(attrs=to_json(merged)))
+
+        self._retry(run)
+
+    def count_trials(self, study_id: int) -> dict[TrialState, int]:
+        def run() -> dict[TrialState, int]:
+            with self._read() as conn:
+                rows = conn.execute(
+                    sa.select(trials.c.state, sa.func.count()).where(trials.c.study_id == study_id)
+                    .group_by(trials.c.state)
+                ).all()
+            counts = dict.fromkeys(TrialState, 0)
+            counts.update({TrialState(s): int(n) for s, n in rows})
+            return counts
+
+        return self._retry(run)
+
+    # Trials ----------------------------------------------------------------------------
+    def create_trial(
+        self, study_id: int, *, params: Mapping[str, Any], state: TrialState,
+        budget: float | None = None, key: str | None = None,
+        system_attrs: Mapping[str, Any] | None = None,
+    ) -> FrozenTrial:
+        params_json, attrs_json = to_json(params), to_json(system_attrs or {})
+
+        def run() -> int:
+            with self._write() as conn:
+                seq, n_trials, study_seed = self._bump(conn, study_id, new_trial=True)
+                if key is not None and conn.execute(
+                    sa.select(trials.c.trial_id).where(trials.c.study_id == study_id, trials.c.key == key)
+                ).first():
+                    raise DuplicateTrialKeyError(f"trial key {key!r} is taken in study {study_id}")
+                now = time.time()
+                number = int(n_trials) - 1
+                result = conn.execute(trials.insert().values(
+                    study_id=study_id, number=number, state=state.value, params=params_json,
+                    seed=trial_seed(int(study_seed), number), budget=budget, key=key,
+                    user_attrs="{}", system_attrs=attrs_json, seq=seq, heartbeat_at=now,
+                    started_at=now if state is TrialState.RUNNING else None,
+                ))
+                return int(result.inserted_primary_key[0])
+
+        try:
+            trial_id = self._retry(run)
+        except StorageError as exc:
+            if isinstance(exc.__cause__, IntegrityError) and key is not None:
+                raise DuplicateTrialKeyError(f"trial key {key!r} is taken") from exc
+            raise
+        return self._get_trial(trial_id)
+
+    def _get_trial(self, trial_id: int) -> FrozenTrial:
+        with self._read() as conn:
+            row = conn.execute(sa.select(trials).where(trials.c.trial_id == trial_id)).first()
+        if row is None:
+            raise StorageError(f"no trial with id {trial_id} in {self.url}")
+        return _trial_record(row)
+
+    def update_trial(
+        self, trial_id: int, *, expect: Sequence[TrialState] | None = None,
+        state: TrialState = UNSET, values: tuple[float, ...] | None = UNSET,
+        budget: float | None = UNSET, error: str | None = UNSET,
+        user_attrs: Mapping[str, Any] | None = None,
+        system_attrs: Mapping[str, Any] | None = None,
+    ) -> bool:
+        to_json(user_attrs or {}), to_json(system_attrs or {})
+        study_id = self._retry(lambda: self._study_of(trial_id))
+
+        def run() -> bool:
+            with self._write() as conn:
+                seq = self._bump(conn, study_id)[0]
+                row = conn.execute(sa.select(trials.c.state, trials.c.user_attrs, trials.c.system_attrs)
+                                   .where(trials.c.trial_id == trial_id)).first()
+                if row is None:
+                    raise StorageError(f"no trial with id {trial_id} in {self.url}")
+                if expect is not None and TrialState(row.state) not in expect:
+                    return False
+                conn.execute(trials.update().where(trials.c.trial_id == trial_id).values(
+                    seq=seq, **_trial_changes(row, state, values, budget, error, user_attrs,
+                                              system_attrs)))
+                return True
+
+        return self._retry(run)
+
+    def _study_of(self, trial_id: int) -> int:
+        with self._read() as conn:
+            sid = conn.execute(sa.select(trials.c.study_id).where(trials.c.trial_id == trial_id)).scalar()
+        if sid is None:
+            raise StorageError(f"no trial with id {trial_id} in {self.url}")
+        return int(sid)
+
+    def add_report(self, trial_id: int, step: float, values: tuple[float, ...]) -> None:
+        study_id = self._retry(lambda: self._study_of(trial_id))
+
+        def run() -> None:
+            with self._write() as conn:
+                seq = self._bump(conn, study_id)[0]
+                conn.execute(reports.insert().values(
+                    study_id=study_id, trial_id=trial_id, seq=seq, step=float(step),
+                    values_=to_json(list(values)), at=time.time()))
+                conn.execute(trials.update().where(trials.c.trial_id == trial_id).values(seq=seq))
+
+        self._retry(run)
+
+    def heartbeat(self, trial_id: int) -> None:
+        def run() -> None:
+            with self._write() as conn:
+                conn.execute(trials.update().where(trials.c.trial_id == trial_id)
+                             .values(heartbeat_at=time.time()))
+
+        self._retry(run)
+
+    def stale_trials(self, study_id: int, older_than: float) -> list[int]:
+        def run() -> list[int]:
+            with self._read() as conn:
+                return [int(r[0]) for r in conn.execute(sa.select(trials.c.trial_id).where(
+                    trials.c.study_id == study_id, trials.c.state == TrialState.RUNNING.value,
+                    trials.c.heartbeat_at < older_than))]
+
+        return self._retry(run)
+
+    def read_changes(self, study_id: int, cursor: int) -> Changes:
+        def run() -> Changes:
+            with self._read() as conn:
+                top = conn.execute(sa.select(studies.c.seq).where(studies.c.study_id == study_id)).scalar()
+                if top is None:
+                    raise StudyNotFoundError(f"no study with id {study_id} in {self.url}")
+                rows = conn.execute(sa.select(trials).where(
+                    trials.c.study_id == study_id, trials.c.seq > cursor).order_by(trials.c.number)).all()
+                rep = conn.execute(sa.select(reports.c.trial_id, reports.c.step, reports.c.values_,
+                                             reports.c.at).where(
+                    reports.c.study_id == study_id, reports.c.seq > cursor, reports.c.seq <= top)
+                    .order_by(reports.c.seq)).all()
+            return Changes(
+                [_trial_record(r) for r in rows],
+                [(int(r.trial_id), Report(_num(r.step), tuple(json.loads(r.values_)), r.at)) for r in rep],
+                int(top),
+            )
+
+        return self._retry(run)
+
+    def close(self) -> None:
+        self._engine.dispose()
+
+
+# Row conversion ------------------------------------------------------------------------
+def _num(x: float | None) -> Any:
+    """Integral floats come back as ints (steps and budgets are usually epochs)."""
+    if x is None:
+        return None
+    return int(x) if float(x).is_integer() else float(x)
+
+
+def _study_record(row: sa.Row[Any]) -> StudyRecord:
+    return StudyRecord(
+        study_id=int(row.study_id), name=row.name,
+        directions=tuple(Direction(d) for d in json.loads(row.directions)),
+        space=json.loads(row.space), seed=int(row.seed), created_at=float(row.created_at),
+        attrs=json.loads(row.attrs),
+    )
+
+
+def _trial_record(row: sa.Row[Any]) -> FrozenTrial:
+    values = json.loads(row.values_) if row.values_ is not None else None
+    return FrozenTrial(
+        number=int(row.number), trial_id=int(row.trial_id), state=TrialState(row.state),
+        params=json.loads(row.params), seed=int(row.seed),
+        values=tuple(values) if values is not None else None, budget=_num(row.budget),
+        started_at=row.started_at, completed_at=row.completed_at,
+        user_attrs=json.loads(row.user_attrs), system_attrs=json.loads(row.system_attrs),
+        error=row.error, key=row.key,
+    )
+
+
+def _trial_changes(
+    row: sa.Row[Any], state: Any, values: Any, budget: Any, error: Any,
+    user_attrs: Mapping[str, Any] | None, system_attrs: Mapping[str, Any] | None,
+) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    now = time.time()
+    if state is not UNSET:
+        out["state"] = state.value
+        if state is TrialState.RUNNING:
+            out.update(started_at=now, completed_at=None, heartbeat_at=now)
+        elif state.is_finished:
+            out["completed_at"] = now
+    if values is not UNSET:
+        out["values_"] = None if values is None else to_json(list(values))
+    if budget is not UNSET:
+        out["budget"] = budget
+    if error is not UNSET:
+        out["error"] = error
+    if user_attrs:
+        out["user_attrs"] = to_json({**json.loads(row.user_attrs), **user_attrs})
+    if system_attrs:
+        out["system_attrs"] = to_json({**json.loads(row.system_attrs), **system_attrs})
+    return out
+
+
+# Engines -------------------------------------------------------------------------------
+def _driver_url(url: str) -> str:
+    if url.startswith("postgresql://") or url.startswith("postgres://"):
+        return "postgresql+psycopg://" + url.split("://", 1)[1]
+    return url
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        # The driver must not open transactions itself: we issue BEGIN (IMMEDIATE) below.
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA busy_timeout = 60000")
+        cur.execute("PRAGMA foreign_keys = ON")
+        cur.execute("PRAGMA synchronous = NORMAL")  # safe with WAL; fsync at checkpoints
+        for _ in range(200):  # switching to WAL needs a moment without other writers
+            try:
+                cur.execute("PRAGMA journal_mode = WAL")
+                break
+            except Exception:  # sqlite3.OperationalError: database is locked
+                time.sleep(0.01)
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        # Writers take the lock up front, so two writers never deadlock on a lock upgrade.
+        write = conn.get_execution_options().get("tiaocan_write", False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+
+def _transient(exc: DBAPIError) -> bool:
+    text = str(exc.orig).lower()
+    code = getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None)
+    return (
+        "database is locked" in text or "database is busy" in text or "deadlock" in text
+        or code in {"40001", "40P01", "55P03", "57P01", "08006", "08001"}
+        or exc.connection_invalidated
+    )

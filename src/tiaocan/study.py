@@ -1,0 +1,316 @@
+"""Studies: a named search, its trials in a storage, and the functions that open one.
+
+>>> import tiaocan as tc
+>>> study = tc.create_study(space=tc.Space(x=tc.Float(-5, 5)), storage=":memory:", seed=0)
+>>> study.optimize(lambda t: (t.params["x"] - 1) ** 2, n_trials=20)
+>>> abs(study.best_params["x"] - 1) < 2
+True
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from tiaocan import loop
+from tiaocan._numeric.pareto import non_dominated_mask
+from tiaocan.errors import ConfigError, DuplicateStudyError
+from tiaocan.executors.base import Executor
+from tiaocan.fidelity import Fidelity
+from tiaocan.samplers import describe, get_sampler, rebuild
+from tiaocan.samplers.base import History, Sampler
+from tiaocan.schedulers import get_scheduler
+from tiaocan.schedulers.base import Scheduler
+from tiaocan.seeding import new_study_seed
+from tiaocan.space import Space
+from tiaocan.storage import Storage, TrialCache, get_storage
+from tiaocan.storage.base import StudyRecord
+from tiaocan.trial import Direction, FrozenTrial, Trial, TrialState
+
+__all__ = ["Study", "create_study", "load_study", "delete_study", "list_studies"]
+
+log = logging.getLogger("tiaocan")
+
+
+class Study:
+    """A search over a space, stored in a storage. Open one with :func:`create_study`."""
+
+    def __init__(self, storage: Storage, record: StudyRecord, sampler: Any, scheduler: Any, *,
+                 max_retries: int = 0, heartbeat_interval: float = 10.0,
+                 heartbeat_grace: float | None = None) -> None:
+        self.storage = storage
+        self.record = record
+        self.sampler = sampler
+        self.scheduler = scheduler
+        self.space = Space.from_json(record.space)
+        fidelity = record.attrs.get("fidelity")
+        self.fidelity = Fidelity.from_json(fidelity) if fidelity else None
+        self.max_retries = _non_negative_int("max_retries", max_retries)
+        self.heartbeat_interval = _positive("heartbeat_interval", heartbeat_interval)
+        self.heartbeat_grace = _positive("heartbeat_grace", heartbeat_grace
+                                         if heartbeat_grace is not None else 3 * heartbeat_interval)
+        self.poll_interval = min(1.0, self.heartbeat_interval)
+        self._cache = TrialCache(storage, record.study_id)
+        self._registered_envs: set[str] = set()
+        self._last_stale_check = -float("inf")
+        self._wall_clock = time.time
+
+    def __repr__(self) -> str:
+        return f"Study(name={self.name!r}, storage={self.storage.url!r})"
+
+    # Identity --------------------------------------------------------------------------
+    @property
+    def name(self) -> str:
+        return self.record.name
+
+    @property
+    def study_id(self) -> int:
+        return self.record.study_id
+
+    @property
+    def seed(self) -> int:
+        return self.record.seed
+
+    @property
+    def directions(self) -> tuple[Direction, ...]:
+        return self.record.directions
+
+    @property
+    def direction(self) -> Direction:
+        if len(self.directions) != 1:
+            raise ConfigError(f"study {self.name!r} has {len(self.directions)} objectives; "
+                              "use study.directions")
+        return self.directions[0]
+
+    @property
+    def attrs(self) -> Mapping[str, Any]:
+        """The study's stored attributes (manifest, sampler, notes, …), freshly read."""
+        self.record = self.storage.get_study(self.name)
+        return self.record.attrs
+
+    # Trials ----------------------------------------------------------------------------
+    def history(self) -> History:
+        """The trials so far, for samplers and schedulers (incremental read)."""
+        trials = self._cache.refresh()
+        return History(tuple(trials), self.directions, self.seed, len(trials), None, self.fidelity)
+
+    @property
+    def trials(self) -> list[FrozenTrial]:
+        return list(self.history().trials)
+
+    def get_trials(self, states: Sequence[TrialState] | None = None) -> list[FrozenTrial]:
+        trials = self.history().trials
+        return [t for t in trials if states is None or t.state in states]
+
+    def _final_trials(self) -> list[FrozenTrial]:
+        complete = self.get_trials([TrialState.COMPLETE])
+        if self.fidelity is None or not complete:
+            return complete
+        # Values at different budgets are not comparable: keep the largest budget reached.
+        top = max(t.budget if t.budget is not None else self.fidelity.high for t in complete)
+        return [t for t in complete if (t.budget if t.budget is not None else self.fidelity.high) == top]
+
+    @property
+    def best_trial(self) -> FrozenTrial:
+        """The best complete trial (single-objective studies)."""
+        direction = self.direction
+        trials = self._final_trials()
+        if not trials:
+            raise ConfigError(f"study {self.name!r} has no complete trial yet")
+        key = (lambda t: t.values[0]) if direction is Direction.MINIMIZE else (lambda t: -t.values[0])
+        return min(trials, key=key)
+
+    @property
+    def best_value(self) -> float:
+        return float(self.best_trial.values[0])  # type: ignore[index]
+
+    @property
+    def best_params(self) -> dict[str, Any]:
+        return dict(self.best_trial.params)
+
+    def best_value_or_none(self) -> float | None:
+        if len(self.directions) != 1 or not self._final_trials():
+            return None
+        return self.best_value
+
+    @property
+    def best_trials(self) -> list[FrozenTrial]:
+        """The Pareto front: complete trials that no other complete trial dominates."""
+        trials = self._final_trials()
+        if not trials:
+            return []
+        losses = self.history().losses(trials)
+        mask = non_dominated_mask(losses)
+        return [t for t, keep in zip(trials, mask) if keep]
+
+    # Running ---------------------------------------------------------------------------
+    def ask(self) -> Trial:
+        """Start a trial for a loop you own; finish it with :meth:`tell`."""
+        while True:
+            record = loop.ask(self)
+            if record is not None:
+                return Trial(record, loop.TrialRuntime(self))
+            time.sleep(self.poll_interval)  # the scheduler waits for running trials
+
+    def tell(self, trial: Trial | FrozenTrial | int, values: Any = None, *,
+             state: TrialState | str | None = None, error: str | None = None) -> TrialState:
+        """Store a trial's outcome: ``tell(t, 0.42)``, ``tell(t, state="failed")``."""
+        runtime = trial._runtime if isinstance(trial, Trial) else None
+        return loop.tell(self, trial, values, state=state, error=error, runtime=runtime)
+
+    def enqueue(self, params: Mapping[str, Any], budget: float | None = None) -> FrozenTrial:
+        """Queue a configuration to run before any proposal of the sampler."""
+        checked = self.space.validate(params)
+        return self.storage.create_trial(self.study_id, params=checked, state=TrialState.WAITING,
+                                         budget=budget, system_attrs={"enqueued": True})
+
+    def optimize(self, objective: Any, n_trials: int | None = None, timeout: float | None = None,
+                 n_workers: int = 1, *, executor: Executor | None = None,
+                 show_progress: bool | None = None) -> None:
+        """Run ``objective(trial)`` on new trials until ``n_trials`` or ``timeout`` is reached.
+
+        Args:
+            objective: returns a number (or one per direction); exceptions, NaN and inf fail
+                the trial, never the study.
+            n_trials: new trials to run in this call, over all workers (None: no limit).
+            timeout: stop starting trials after this many seconds.
+            n_workers: workers in parallel (processes for a database storage).
+            executor: where workers run (default: inline, threads or processes).
+            show_progress: draw a progress bar (default: when standard error is a terminal).
+        """
+        if n_trials is None and timeout is None:
+            raise ConfigError("optimize needs n_trials or timeout (or both); received neither")
+        loop.optimize(self, objective, n_trials=n_trials, timeout=timeout, n_workers=n_workers,
+                      executor=executor, show_progress=show_progress)
+
+    def reopen(self) -> Study:
+        """The same study over a fresh connection (for a worker process)."""
+        storage = get_storage(self.storage.url) if self.storage.url != ":memory:" else self.storage
+        return Study(storage, storage.get_study(self.name), self.sampler, self.scheduler,
+                     max_retries=self.max_retries, heartbeat_interval=self.heartbeat_interval,
+                     heartbeat_grace=self.heartbeat_grace)
+
+    # Notes -----------------------------------------------------------------------------
+    def set_user_attr(self, key: str, value: Any) -> None:
+        """Store a JSON value with the study (e.g. a note)."""
+        self.storage.set_study_attrs(self.study_id, {f"user:{key}": value})
+
+    @property
+    def user_attrs(self) -> dict[str, Any]:
+        return {k[5:]: v for k, v in self.attrs.items() if k.startswith("user:")}
+
+
+def create_study(
+    name: str | None = None, *, space: Space | Mapping[str, Any], storage: str | Storage | None = None,
+    sampler: str | Sampler | None = None, scheduler: str | Scheduler | None = None,
+    direction: str | Direction = "minimize", directions: Sequence[str | Direction] | None = None,
+    seed: int | None = None, load_if_exists: bool = False, fidelity: Fidelity | None = None,
+    max_retries: int = 0, heartbeat_interval: float = 10.0, heartbeat_grace: float | None = None,
+) -> Study:
+    """Create a study (or open it with ``load_if_exists=True``).
+
+    Args:
+        name: unique within the storage (default: a generated name).
+        space: the search space.
+        storage: ``"sqlite:///tiaocan.db"`` (default), ``":memory:"``, ``"postgresql://…"``.
+        sampler: a name (``"random"``, ``"grid"``, ``"sobol"``, …) or a sampler object.
+        scheduler: a name or a scheduler object (default: no early stopping).
+        direction: ``"minimize"`` or ``"maximize"``; ``directions`` for several objectives.
+        seed: makes the study repeatable (drawn and stored when None).
+        fidelity: the budget axis of a multi-fidelity study.
+        max_retries: times a failed configuration is run again.
+        heartbeat_interval: seconds between a running trial's heartbeats.
+        heartbeat_grace: a trial silent this long is failed (default 3 intervals).
+    """
+    if not isinstance(space, Space):
+        if isinstance(space, Mapping):
+            space = Space(space)
+        else:
+            raise ConfigError(f"space must be a tc.Space, received {space!r}")
+    dirs = tuple(Direction.parse(d, "directions") for d in directions) if directions else (
+        Direction.parse(direction),)
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0):
+        raise ConfigError(f"seed must be a non-negative int or None, received {seed!r}")
+    if fidelity is not None and not isinstance(fidelity, Fidelity):
+        raise ConfigError(f"fidelity must be a tc.Fidelity or None, received {fidelity!r}")
+    if name is not None and (not isinstance(name, str) or not name.strip()):
+        raise ConfigError(f"name must be a non-empty string or None, received {name!r}")
+    sampler_obj, scheduler_obj = get_sampler(sampler), get_scheduler(scheduler)
+    store = get_storage(storage)
+    name = name or f"study-{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:6]}"
+    options = {"max_retries": max_retries, "heartbeat_interval": heartbeat_interval,
+               "heartbeat_grace": heartbeat_grace}
+    from tiaocan.tracking.manifest import environment
+
+    attrs = {"sampler": describe(sampler_obj), "scheduler": describe(scheduler_obj),
+             "fidelity": fidelity.to_json() if fidelity else None, "options": options,
+             "manifest": environment()}
+    try:
+        record = store.create_study(name, directions=dirs, space=space.to_json(),
+                                    seed=int(seed) if seed is not None else new_study_seed(),
+                                    attrs=attrs)
+    except DuplicateStudyError:
+        if not load_if_exists:
+            raise DuplicateStudyError(f"a study named {name!r} already exists in {store.url}; "
+                                      "pass load_if_exists=True to resume it") from None
+        record = store.get_study(name)
+        _check_same(record, space, dirs, seed)
+    return Study(store, record, sampler_obj, scheduler_obj, **options)
+
+
+def _check_same(record: StudyRecord, space: Space, dirs: tuple[Direction, ...], seed: int | None) -> None:
+    if Space.from_json(record.space) != space:
+        raise ConfigError(f"study {record.name!r} exists with a different space; resume it with "
+                          "the same space, or create a study with a new name")
+    if record.directions != dirs:
+        raise ConfigError(f"study {record.name!r} exists with directions "
+                          f"{[d.value for d in record.directions]}, received {[d.value for d in dirs]}")
+    if seed is not None and record.seed != seed:
+        raise ConfigError(f"study {record.name!r} exists with seed {record.seed}, received {seed}")
+
+
+def load_study(name: str, *, storage: str | Storage | None = None, sampler: Any = None,
+               scheduler: Any = None) -> Study:
+    """Open an existing study; its sampler and scheduler are rebuilt from what was stored."""
+    store = get_storage(storage)
+    record = store.get_study(name)
+    sampler_obj = get_sampler(sampler) if sampler is not None else _rebuilt(record, "sampler")
+    scheduler_obj = get_scheduler(scheduler) if scheduler is not None else _rebuilt(record, "scheduler")
+    options = dict(record.attrs.get("options") or {})
+    return Study(store, record, sampler_obj, scheduler_obj, **options)
+
+
+def _rebuilt(record: StudyRecord, role: str) -> Any:
+    description = record.attrs.get(role)
+    obj = rebuild(description) if description else None
+    if obj is None:
+        log.warning("study %r: the stored %s %r cannot be rebuilt here; using the default",
+                    record.name, role, (description or {}).get("class"))
+        return get_sampler(None) if role == "sampler" else get_scheduler(None)
+    return obj
+
+
+def delete_study(name: str, *, storage: str | Storage | None = None) -> None:
+    get_storage(storage).delete_study(name)
+
+
+def list_studies(storage: str | Storage | None = None) -> list[StudyRecord]:
+    return get_storage(storage).list_studies()
+
+
+def _non_negative_int(name: str, value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ConfigError(f"{name} must be an int >= 0, received {value!r}")
+    return value
+
+
+def _positive(name: str, value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
+        raise ConfigError(f"{name} must be a positive number, received {value!r}")
+    return float(value)
+

@@ -1,0 +1,192 @@
+"""Trials: the stored record (:class:`FrozenTrial`) and the live handle (:class:`Trial`).
+
+An objective receives a :class:`Trial`: it reads ``trial.params``, ``trial.seed`` and
+``trial.budget``, reports its learning curve with :meth:`Trial.report` and asks
+:meth:`Trial.should_stop`. Everything stored about a trial is a :class:`FrozenTrial`.
+"""
+
+from __future__ import annotations
+
+import enum
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from tiaocan.errors import ConfigError
+
+if TYPE_CHECKING:
+    from tiaocan.loop import TrialRuntime
+
+__all__ = ["TrialState", "Direction", "Report", "FrozenTrial", "Trial", "as_values"]
+
+
+class TrialState(enum.Enum):
+    """Where a trial is in its life. WAITING trials are queued (enqueued or retries)."""
+
+    WAITING = "waiting"
+    RUNNING = "running"
+    COMPLETE = "complete"
+    PRUNED = "pruned"
+    FAILED = "failed"
+
+    @property
+    def is_finished(self) -> bool:
+        return self in (TrialState.COMPLETE, TrialState.PRUNED, TrialState.FAILED)
+
+
+class Direction(enum.Enum):
+    MINIMIZE = "minimize"
+    MAXIMIZE = "maximize"
+
+    @classmethod
+    def parse(cls, value: str | Direction, name: str = "direction") -> Direction:
+        if isinstance(value, Direction):
+            return value
+        try:
+            return cls(str(value).lower())
+        except ValueError:
+            raise ConfigError(
+                f"{name} must be 'minimize' or 'maximize', received {value!r}"
+            ) from None
+
+    @property
+    def sign(self) -> float:
+        """Multiply a value by this to get a quantity to minimise."""
+        return 1.0 if self is Direction.MINIMIZE else -1.0
+
+
+@dataclass(frozen=True)
+class Report:
+    """One point of a learning curve: the value(s) at a step (epoch, iteration, budget)."""
+
+    step: float
+    values: tuple[float, ...]
+    at: float = 0.0
+
+    @property
+    def value(self) -> float:
+        return self.values[0]
+
+
+@dataclass(frozen=True)
+class FrozenTrial:
+    """Everything stored about one trial. Immutable; storages hand out new copies."""
+
+    number: int
+    trial_id: int
+    state: TrialState
+    params: Mapping[str, Any]
+    seed: int
+    values: tuple[float, ...] | None = None
+    budget: float | None = None
+    reports: tuple[Report, ...] = ()
+    started_at: float | None = None
+    completed_at: float | None = None
+    user_attrs: Mapping[str, Any] = field(default_factory=dict)
+    system_attrs: Mapping[str, Any] = field(default_factory=dict)
+    error: str | None = None
+    key: str | None = None
+
+    @property
+    def value(self) -> float | None:
+        """The single objective value (None for unfinished, failed or multi-objective)."""
+        if self.values is None or len(self.values) != 1:
+            return None
+        return self.values[0]
+
+    @property
+    def duration(self) -> float | None:
+        if self.started_at is None or self.completed_at is None:
+            return None
+        return self.completed_at - self.started_at
+
+    @property
+    def last_step(self) -> float | None:
+        return self.reports[-1].step if self.reports else None
+
+    def curve(self, objective: int = 0) -> dict[float, float]:
+        """The learning curve as ``{step: value}`` (the last report wins on a repeated step)."""
+        return {r.step: r.values[objective] for r in self.reports}
+
+
+def as_values(result: Any, n_objectives: int, what: str = "objective") -> tuple[float, ...]:
+    """Turn an objective's return into a tuple of finite floats, or raise ``ValueError``."""
+    if isinstance(result, (int, float)) and not isinstance(result, bool):
+        items: Sequence[Any] = (result,)
+    elif hasattr(result, "item") and getattr(result, "ndim", 1) == 0:
+        items = (result.item(),)
+    elif isinstance(result, Sequence) and not isinstance(result, (str, bytes)):
+        items = result
+    else:
+        raise ValueError(f"{what} must return a number or a sequence of numbers, returned {result!r}")
+    try:
+        values = tuple(float(v) for v in items)
+    except (TypeError, ValueError):
+        raise ValueError(f"{what} returned non-numeric values {result!r}") from None
+    if len(values) != n_objectives:
+        raise ValueError(
+            f"{what} returned {len(values)} value(s), the study has {n_objectives} direction(s)"
+        )
+    if not all(math.isfinite(v) for v in values):
+        raise ValueError(f"{what} returned a non-finite value {values!r}")
+    return values
+
+
+class Trial:
+    """The live handle an objective receives.
+
+    >>> # inside an objective:
+    >>> # lr = trial.params["lr"]; trial.report(loss, step=epoch)
+    """
+
+    def __init__(self, record: FrozenTrial, runtime: TrialRuntime) -> None:
+        self._record = record
+        self._runtime = runtime
+
+    def __repr__(self) -> str:
+        return f"Trial(number={self.number}, params={dict(self.params)!r})"
+
+    @property
+    def number(self) -> int:
+        """Study-wide index of the trial (0, 1, 2, …)."""
+        return self._record.number
+
+    @property
+    def params(self) -> dict[str, Any]:
+        """The active parameters (a fresh dict: changing it changes nothing stored)."""
+        return dict(self._record.params)
+
+    @property
+    def seed(self) -> int:
+        """Per-trial seed derived from the study seed and :attr:`number`."""
+        return self._record.seed
+
+    @property
+    def budget(self) -> Any:
+        """The scheduler's allowance for this run (None when the study has no fidelity)."""
+        return self._runtime.budget_of(self._record)
+
+    @property
+    def study_name(self) -> str:
+        return self._runtime.study_name
+
+    @property
+    def record(self) -> FrozenTrial:
+        """The stored record as it was when the trial (re)started."""
+        return self._record
+
+    def report(self, value: float | Sequence[float], step: float) -> None:
+        """Store a point of the learning curve and let the scheduler decide on it."""
+        if isinstance(step, bool) or not isinstance(step, (int, float)) or not math.isfinite(step):
+            raise ConfigError(f"report: step must be a finite number, received {step!r}")
+        values = as_values(value, self._runtime.n_objectives, what="report value")
+        self._runtime.report(self._record, values, float(step) if isinstance(step, float) else step)
+
+    def should_stop(self) -> bool:
+        """True when the scheduler decided this trial should stop now."""
+        return self._runtime.should_stop(self._record)
+
+    def set_user_attr(self, key: str, value: Any) -> None:
+        """Store a JSON-serialisable value with the trial."""
+        self._runtime.set_user_attr(self._record, key, value)
