@@ -113,7 +113,7 @@ class Float(_Base):
         u = min(max(u, 0.0), 1.0)
         if self.step is not None:
             k = min(int(u * self._n_steps), self._n_steps - 1)
-            return float(round(self.low + k * self.step, 12))
+            return float(min(self.low + k * self.step, self.high))
         if self.log:
             lo, hi = math.log(self.low), math.log(self.high)
             return float(min(max(math.exp(lo + u * (hi - lo)), self.low), self.high))
@@ -133,7 +133,7 @@ class Float(_Base):
         if isinstance(value, bool) or not isinstance(value, (int, float, np.number)):
             return False
         v = float(value)
-        if not (self.low <= v <= self.high) or math.isnan(v):
+        if math.isnan(v) or not (self.low <= v <= self.high):
             return False
         if self.step is not None:
             k = (v - self.low) / self.step
@@ -185,9 +185,8 @@ class Int(_Base):
         return (int(self.high) - int(self.low)) // int(self.step) + 1
 
     def _log_bounds(self) -> tuple[float, float]:
-        # The cells of the end values reach half a unit beyond them, so every integer is
-        # reachable and decode(encode(v)) == v.
-        return math.log(self.low - 0.5), math.log(self.high + 0.5)
+        # Log-uniform on [low, high], then rounded: decode(encode(v)) == v for every v.
+        return math.log(self.low), math.log(self.high)
 
     def from_unit(self, u: float) -> int:
         u = min(max(u, 0.0), 1.0)

@@ -21,6 +21,10 @@ COMMAND_MODULES = [
     "tiaocan.cli.inspect",   # studies, trials, best, export, delete
     "tiaocan.cli.run",       # run SPEC.yaml
     "tiaocan.cli.demo",      # demo
+    "tiaocan.cli.dashboard", # dashboard --host --port
+    "tiaocan.cli.report",    # report STUDY -o report.html
+    "tiaocan.cli.reproduce", # reproduce STUDY TRIAL
+    "tiaocan.cli.note",      # note STUDY [--trial N] TEXT
 ]
 
 
@@ -59,6 +63,3 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"tiaocan: error: {message}", file=sys.stderr)
         return 2
 
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())

@@ -128,9 +128,14 @@ class SQLStorage:
 
         def run() -> None:
             with self._write() as conn:
-                if conn.execute(sa.select(studies.c.study_id).where(studies.c.name == name)).first():
-                    raise DuplicateStudyError(f"a study named {name!r} already exists in {self.url}")
-                conn.execute(studies.insert().values(**row))
+                exists = conn.execute(sa.select(studies.c.study_id).where(studies.c.name == name)).first()
+                if exists is None:
+                    try:
+                        conn.execute(studies.insert().values(**row))
+                        return
+                    except IntegrityError:  # another process created it since the check
+                        pass
+                raise DuplicateStudyError(f"a study named {name!r} already exists in {self.url}")
 
         self._retry(run)
         return self.get_study(name)

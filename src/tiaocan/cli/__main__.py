@@ -1,0 +1,7 @@
+"""``python -m tiaocan.cli`` is the ``tiaocan`` command."""
+
+import sys
+
+from tiaocan.cli import main
+
+sys.exit(main())

@@ -1,0 +1,22 @@
+"""``tiaocan dashboard``: serve the read-only web dashboard of a storage."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+
+def register(sub: Any, common: argparse.ArgumentParser) -> None:
+    p = sub.add_parser("dashboard", parents=[common], help="serve the web dashboard (read-only)")
+    p.add_argument("--host", default="127.0.0.1",
+                   help="address to bind (default 127.0.0.1: this machine only)")
+    p.add_argument("--port", type=int, default=8080, help="port (default 8080)")
+    p.set_defaults(func=cmd_dashboard)
+
+
+def cmd_dashboard(args: argparse.Namespace) -> int:
+    from tiaocan.dashboard import serve
+
+    print(f"tiaocan dashboard of {args.storage} on http://{args.host}:{args.port}/ (Ctrl-C stops)")
+    serve(args.storage, host=args.host, port=args.port)
+    return 0
