@@ -210,4 +210,4 @@ def test_manifest_and_worker_environment_are_recorded(sqlite_url: str) -> None:
     assert "git" in manifest and "cpu" in manifest and "gpus" in manifest
     env_id = study.trials[0].system_attrs["worker"]["env"]
     assert study.attrs[f"env:{env_id}"]["packages"]["tiaocan"] == tc.__version__
-    assert study.attrs["sampler"]["class"].endswith("RandomSampler")
+    assert study.attrs["sampler"]["class"].endswith(type(study.sampler).__name__)

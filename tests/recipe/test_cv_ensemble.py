@@ -1,0 +1,93 @@
+"""k-fold CV tests every sample once; the ensemble's weights are a convex combination no
+worse than the best single model on the data they were fitted on."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tiaocan.errors import ConfigError
+from tiaocan.recipe.cv import cross_validate, log_loss, stratified_folds
+from tiaocan.recipe.ensemble import error_rate, greedy_ensemble, weighted_average
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.integers(0, 3), min_size=10, max_size=60), st.integers(2, 5),
+       st.integers(0, 2**16))
+def test_every_sample_is_tested_exactly_once(labels: list[int], k: int, seed: int) -> None:
+    y = np.array(labels)
+    folds = stratified_folds(y, k, seed)
+    everything = np.sort(np.concatenate(folds))
+    assert everything.tolist() == list(range(len(y)))
+    sizes = [len(f) for f in folds]
+    assert max(sizes) - min(sizes) <= 1
+    for c in np.unique(y):  # stratified: each class spread within one sample per fold
+        per_fold = [int(np.sum(y[f] == c)) for f in folds]
+        assert max(per_fold) - min(per_fold) <= 1
+
+
+def test_folds_are_seeded() -> None:
+    y = np.arange(50) % 3
+    a, b = stratified_folds(y, 5, 1), stratified_folds(y, 5, 1)
+    assert all(np.array_equal(p, q) for p, q in zip(a, b))
+    assert not all(np.array_equal(p, q) for p, q in zip(a, stratified_folds(y, 5, 2)))
+    with pytest.raises(ConfigError, match="k must be"):
+        stratified_folds(y, 1)
+
+
+def test_cross_validate_keeps_out_of_fold_predictions() -> None:
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 2, 40)
+    seen: list[np.ndarray] = []
+
+    def fit_predict(train: np.ndarray, test: np.ndarray) -> np.ndarray:
+        assert not set(train) & set(test)
+        seen.append(test)
+        return np.eye(2)[y[test]] * 0.8 + 0.1  # a perfect model
+
+    result = cross_validate(fit_predict, y, k=4, seed=0)
+    assert len(result.scores) == 4 and result.mean == 1.0 and result.std == 0.0
+    assert not np.isnan(result.oof).any()
+    assert np.array_equal(np.argmax(result.oof, 1), y)
+    assert sorted(np.concatenate(seen).tolist()) == list(range(40))
+    assert "±" in str(result)
+
+
+def _noisy_models(seed: int, n: int = 120, k: int = 3, m: int = 5) -> tuple[list[np.ndarray], np.ndarray]:
+    rng = np.random.default_rng(seed)
+    y = rng.integers(0, k, n)
+    preds = []
+    for _ in range(m):
+        logits = np.eye(k)[y] * rng.uniform(0.5, 2.0) + rng.normal(0, 1.0, (n, k))
+        p = np.exp(logits)
+        preds.append(p / p.sum(1, keepdims=True))
+    return preds, y
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.integers(0, 2**16))
+def test_ensemble_weights_convex_and_not_worse_than_best_single(seed: int) -> None:
+    preds, y = _noisy_models(seed)
+    for loss in (log_loss, error_rate):
+        fit = greedy_ensemble(preds, y, n_rounds=20, loss=loss)
+        w = np.array(fit.weights)
+        assert np.all(w >= 0) and np.isclose(w.sum(), 1.0)
+        assert fit.loss <= min(fit.single_losses) + 1e-12
+        assert loss(y, fit.predict(preds)) == pytest.approx(fit.loss)
+
+
+def test_ensemble_of_complementary_models_beats_each() -> None:
+    preds, y = _noisy_models(3, n=400)
+    fit = greedy_ensemble(preds, y)
+    assert fit.loss < min(fit.single_losses) - 0.01
+    assert sum(w > 0 for w in fit.weights) >= 2
+
+
+def test_weighted_average_validates_weights() -> None:
+    a = np.ones((2, 2)) / 2
+    with pytest.raises(ConfigError, match="non-negative"):
+        weighted_average([a, a], [1.5, -0.5])
+    with pytest.raises(ConfigError, match="one weight per"):
+        weighted_average([a], [0.5, 0.5])

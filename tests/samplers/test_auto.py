@@ -1,0 +1,48 @@
+"""The automatic default: its rules, the stored reason, conformance."""
+
+from __future__ import annotations
+
+import tiaocan as tc
+from tiaocan.samplers import DEFAULT_SAMPLER, SAMPLERS, get_sampler
+from tiaocan.samplers.auto import AutoSampler
+from tiaocan.samplers.base import History
+from tiaocan.testing import CONFORMANCE_SPACES, check_sampler
+from tiaocan.trial import Direction, FrozenTrial, TrialState
+
+
+def test_conformance():
+    check_sampler(AutoSampler, n_trials=16)
+
+
+def test_is_the_default_and_all_names_are_registered():
+    assert DEFAULT_SAMPLER == "auto" and isinstance(get_sampler(None), AutoSampler)
+    assert {"tpe", "gp", "cmaes", "evolution", "auto"} <= set(SAMPLERS)
+
+
+def _history(n, directions=(Direction.MINIMIZE,)):
+    trials = [FrozenTrial(i, i, TrialState.COMPLETE, {"x": 0.5}, 0, values=(1.0,) * len(directions))
+              for i in range(n)]
+    return History(tuple(trials), tuple(directions))
+
+
+def test_rules():
+    auto = AutoSampler(gp_max_trials=50)
+    small = tc.Space(x=tc.Float(0, 1), y=tc.Float(0, 1))
+    assert auto.choose(small, _history(10))[0] == "gp"
+    assert auto.choose(small, _history(60))[0] == "cmaes"
+    assert auto.choose(CONFORMANCE_SPACES["conditional"], _history(5))[0] == "tpe"
+    assert auto.choose(tc.Space(a=tc.Categorical([1, 2]), b=tc.Categorical([1, 2]), x=tc.Float(0, 1)),
+                       _history(5))[0] == "tpe"
+    assert auto.choose(tc.Space(**{f"x{i}": tc.Float(0, 1) for i in range(20)}), _history(5))[0] == "tpe"
+    two = _history(5, (Direction.MINIMIZE, Direction.MAXIMIZE))
+    assert auto.choose(small, two) == ("tpe", "2 objectives: TPE splits by non-dominated rank")
+    mixed = tc.Space(x=tc.Float(0, 1), y=tc.Float(0, 1), c=tc.Categorical(["a", "b"]))
+    assert auto.choose(mixed, _history(60))[0] == "tpe"
+
+
+def test_reason_is_stored_with_the_trial():
+    study = tc.create_study(space=tc.Space(x=tc.Float(0, 1), y=tc.Float(0, 1)), seed=0,
+                            storage=":memory:")
+    study.optimize(lambda t: t.params["x"] + t.params["y"], n_trials=8, show_progress=False)
+    info = study.trials[-1].system_attrs["sampler"]
+    assert info["auto"]["chose"] == "gp" and "GP" in info["auto"]["why"]

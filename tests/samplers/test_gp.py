@@ -1,0 +1,63 @@
+"""GP-BO: conformance, sample efficiency, pending points, categories, robust outputs."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import tiaocan as tc
+from tiaocan.errors import ConfigError
+from tiaocan.samplers.gp import GPSampler, warp_losses
+from tiaocan.testing import check_sampler
+
+
+def test_conformance():
+    check_sampler(GPSampler, n_trials=16)
+
+
+def _branin(trial):
+    x1, x2 = trial.params["x1"], trial.params["x2"]
+    return ((x2 - 5.1 / (4 * np.pi ** 2) * x1 ** 2 + 5 / np.pi * x1 - 6) ** 2
+            + 10 * (1 - 1 / (8 * np.pi)) * np.cos(x1) + 10)
+
+
+def test_finds_branin_minimum_in_few_trials():
+    space = tc.Space(x1=tc.Float(-5, 10), x2=tc.Float(0, 15))
+    study = tc.create_study(space=space, sampler=GPSampler(), seed=0, storage=":memory:")
+    study.optimize(_branin, n_trials=30, show_progress=False)
+    assert study.best_trial.value - 0.397887 < 0.05
+    assert study.trials[-1].system_attrs["sampler"]["sampler"] == "gp"
+
+
+def test_mixed_space_has_no_rounding_artefacts():
+    space = tc.Space(x=tc.Float(-2, 2), n=tc.Int(0, 6), c=tc.Categorical(["a", "b", "c"]))
+
+    def objective(trial):
+        p = trial.params
+        return (p["x"] - 0.7) ** 2 + (p["n"] - 4) ** 2 + (0 if p["c"] == "c" else 3)
+
+    study = tc.create_study(space=space, sampler=GPSampler(), seed=1, storage=":memory:")
+    study.optimize(objective, n_trials=30, show_progress=False)
+    best = study.best_trial.params
+    assert best["n"] == 4 and best["c"] == "c" and abs(best["x"] - 0.7) < 0.3
+
+
+def test_pending_trials_are_believed_so_workers_spread():
+    space = tc.Space(x=tc.Float(0, 1), y=tc.Float(0, 1))
+    study = tc.create_study(space=space, sampler=GPSampler(), seed=0, storage=":memory:")
+    study.optimize(lambda t: (t.params["x"] - 0.3) ** 2 + t.params["y"], n_trials=10,
+                   show_progress=False)
+    first, second = study.ask(), study.ask()
+    a, b = np.array(list(first.params.values())), np.array(list(second.params.values()))
+    assert np.abs(a - b).max() > 1e-3
+
+
+def test_warp_is_monotone_and_tames_outliers():
+    y = np.array([0.0, 1.0, 2.0, 3.0, 1e12])
+    w = warp_losses(y)
+    assert np.all(np.diff(w) > 0) and w[-1] - w[-2] < 5
+
+
+def test_invalid_option():
+    with pytest.raises(ConfigError, match="max_fit_points"):
+        GPSampler(max_fit_points=2)
