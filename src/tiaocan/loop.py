@@ -8,6 +8,7 @@ trial; ``tell`` stores its outcome (and queues a retry of a failed configuration
 
 from __future__ import annotations
 
+import functools
 import logging
 import math
 import os
@@ -16,17 +17,18 @@ import socket
 import threading
 import traceback
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from tiaocan.errors import ConfigError, DuplicateTrialKeyError, GridExhaustedError, StorageError, TrialPruned
 from tiaocan.samplers.base import Proposal
 from tiaocan.schedulers.base import Decision, JobKind
 from tiaocan.seeding import sampler_rng
 from tiaocan.tracking.manifest import environment, environment_id
+from tiaocan.tracking.trackers import notify as notify_trackers
 from tiaocan.trial import FrozenTrial, Trial, TrialState, as_values
 
 if TYPE_CHECKING:
-    from tiaocan.executors.base import Executor, Tickets
+    from tiaocan.executors.base import Clock, Executor, Tickets
     from tiaocan.study import Study
 
 __all__ = ["TrialRuntime", "ask", "tell", "run_trial", "run_worker", "optimize"]
@@ -39,8 +41,9 @@ _MAX_ATTEMPTS = 1000
 class TrialRuntime:
     """What a live :class:`~tiaocan.trial.Trial` calls back into: storage and scheduler."""
 
-    def __init__(self, study: Study) -> None:
+    def __init__(self, study: Study, clock: Clock | None = None) -> None:
         self.study = study
+        self.clock = clock
         self._decisions: dict[int, Decision] = {}
 
     @property
@@ -71,15 +74,28 @@ class TrialRuntime:
     def forget(self, record: FrozenTrial) -> None:
         self._decisions.pop(record.trial_id, None)
 
+    def sleep(self, seconds: float) -> None:
+        """Spend ``seconds`` on the executor's clock (virtual time on a simulated executor)."""
+        if self.clock is None:
+            from tiaocan.executors.base import RealClock
+
+            self.clock = RealClock()
+        self.clock.sleep(seconds)
+
+
+@functools.lru_cache(maxsize=4)
+def _identity(pid: int) -> tuple[str, str]:
+    """(environment id, host) of this process, computed once per process."""
+    return environment_id(environment()), socket.gethostname()
+
 
 def _worker_attrs(study: Study) -> dict[str, Any]:
-    env = environment()
-    env_id = environment_id(env)
+    env_id, host = _identity(os.getpid())
     if env_id not in study._registered_envs:
         if f"env:{env_id}" not in study.record.attrs:
-            study.storage.set_study_attrs(study.study_id, {f"env:{env_id}": env})
+            study.storage.set_study_attrs(study.study_id, {f"env:{env_id}": environment()})
         study._registered_envs.add(env_id)
-    return {"worker": {"host": socket.gethostname(), "pid": os.getpid(), "env": env_id}}
+    return {"worker": {"host": host, "pid": os.getpid(), "env": env_id}}
 
 
 def ask(study: Study, tickets: Tickets | None = None) -> FrozenTrial | None:
@@ -94,7 +110,7 @@ def ask(study: Study, tickets: Tickets | None = None) -> FrozenTrial | None:
     attrs = _worker_attrs(study)
     for _ in range(_MAX_ATTEMPTS):
         history = study.history()
-        waiting = next((t for t in history.trials if t.state is TrialState.WAITING), None)
+        waiting = study._cache.first_waiting()
         job = None if waiting else study.scheduler.next_job(history)
         if job is not None and job.kind is JobKind.WAIT:
             return None
@@ -133,9 +149,14 @@ def _start(study: Study, history: Any, waiting: FrozenTrial | None, job: Any,
         return None
     info = {**attrs, **({"job": dict(job.info)} if job.info else {})}
     if job.kind is JobKind.CLONE:
-        if job.params is None or job.trial_number is None:
-            raise ConfigError("a CLONE job must name trial_number and params")
-        params = study.space.validate(job.params)
+        explore = getattr(study.scheduler, "explore", None)
+        if job.trial_number is None or (job.params is None and not callable(explore)):
+            raise ConfigError("a CLONE job must name trial_number and params (or the "
+                              "scheduler must have explore(space, params, rng))")
+        raw = job.params if job.params is not None else explore(  # type: ignore[misc]
+            study.space, history.trials[job.trial_number].params,
+            sampler_rng(study.seed, history.number))
+        params = study.space.validate(raw)
         return storage.create_trial(study.study_id, params=params, state=TrialState.RUNNING,
                                     budget=job.budget,
                                     system_attrs={**info, "cloned_from": job.trial_number})
@@ -191,7 +212,17 @@ def tell(study: Study, trial: FrozenTrial | Trial | int, values: Any = None, *,
         raise ConfigError(f"trial {record.number} is {current.value}, not running; it cannot be told")
     if state is TrialState.FAILED:
         _queue_retry(study, record)
+    elif state is TrialState.COMPLETE and record.budget is not None:
+        _report_at_budget(study, record, stored_values)
     return state
+
+
+def _report_at_budget(study: Study, record: FrozenTrial, values: Any) -> None:
+    """Keep the value reached at the trial's budget on its curve, so schedulers and samplers
+    can compare trials at a budget even when the objective reported nothing (data fraction)."""
+    reports = study.history().trials[record.number].reports
+    if not any(abs(r.step - record.budget) <= 1e-9 * max(1.0, abs(record.budget)) for r in reports):
+        study.storage.add_report(record.trial_id, record.budget, values)
 
 
 def _resolve(study: Study, trial: FrozenTrial | Trial | int) -> FrozenTrial:
@@ -223,6 +254,8 @@ def _queue_retry(study: Study, record: FrozenTrial, *, force: bool = False) -> N
 def fail_stale_trials(study: Study, force: bool = False) -> list[int]:
     """Fail RUNNING trials whose worker stopped sending heartbeats (and queue their retries)."""
     clock_now = study._wall_clock()
+    if not study._check_stale:
+        return []  # workers on a simulated clock send no heartbeats and cannot die alone
     if not force and clock_now - study._last_stale_check < study.heartbeat_interval:
         return []
     study._last_stale_check = clock_now
@@ -260,13 +293,14 @@ class _Heartbeat:
 
 
 def run_trial(study: Study, objective: Objective, record: FrozenTrial, *,
-              heartbeat: bool = True) -> TrialState:
+              heartbeat: bool = True, clock: Clock | None = None) -> TrialState:
     """Run the objective on one trial and store the outcome; only KeyboardInterrupt escapes."""
-    runtime = TrialRuntime(study)
+    runtime = TrialRuntime(study, clock)
     beat = _Heartbeat(study, record.trial_id) if heartbeat else None
     try:
         try:
-            result = objective(Trial(record, runtime))
+            with _trial_logs(study, record):
+                result = objective(Trial(record, runtime))
         except TrialPruned:
             last = study.history().trials[record.number].reports
             return tell(study, record, last[-1].values if last else None, runtime=runtime,
@@ -281,6 +315,18 @@ def run_trial(study: Study, objective: Objective, record: FrozenTrial, *,
     finally:
         if beat is not None:
             beat.stop()
+        notify_trackers(study, record)
+
+
+def _trial_logs(study: Study, record: FrozenTrial) -> Any:
+    """Tee the trial's stdout/stderr to its artifact directory when the study asks for it."""
+    import contextlib
+
+    if not study.record.attrs.get("capture_logs"):
+        return contextlib.nullcontext()
+    from tiaocan.tracking.logs import capture_logs, log_dir
+
+    return capture_logs(log_dir(study.storage, study.name, record.number))
 
 
 def _interrupt(study: Study, record: FrozenTrial) -> None:
@@ -313,9 +359,10 @@ def run_worker(study: Study, objective: Objective, tickets: Tickets, deadline: f
         if record is None:
             if not _has_running(study):
                 return  # nothing to wait for: no new trials allowed and none running
-            clock.sleep(study.poll_interval)
+            # a simulated clock skips to the next event instead of polling
+            getattr(clock, "idle", clock.sleep)(study.poll_interval)
             continue
-        run_trial(study, objective, record, heartbeat=executor.needs_heartbeat)
+        run_trial(study, objective, record, heartbeat=executor.needs_heartbeat, clock=clock)
         if on_trial is not None:
             on_trial()
 
@@ -338,11 +385,11 @@ def optimize(study: Study, objective: Objective, *, n_trials: int | None, timeou
         raise ConfigError(f"timeout must be a positive number of seconds or None, received {timeout!r}")
     if executor is None:
         if n_workers == 1:
-            executor = InlineExecutor()
+            executor = cast("Executor", InlineExecutor())
         elif study.storage.url == ":memory:":
-            executor = ThreadExecutor()
+            executor = cast("Executor", ThreadExecutor())
         else:
-            executor = ProcessExecutor()
+            executor = cast("Executor", ProcessExecutor())
     if executor.separate_processes and study.storage.url == ":memory:":
         raise ConfigError("an in-memory study cannot be shared with worker processes; use a "
                           "'sqlite:///FILE' or 'postgresql://…' storage, or a ThreadExecutor")
@@ -355,8 +402,12 @@ def optimize(study: Study, objective: Objective, *, n_trials: int | None, timeou
         run_worker(own, objective, tickets, deadline, executor,
                    on_trial=None if executor.separate_processes else progress.update)
 
-    with progress:
-        executor.run(worker, n_workers)
+    study._check_stale = executor.needs_heartbeat
+    try:
+        with progress:
+            executor.run(worker, n_workers)
+    finally:
+        study._check_stale = True
     fail_stale_trials(study, force=True)
 
 

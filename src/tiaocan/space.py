@@ -34,8 +34,8 @@ Condition = tuple[tuple[str, tuple[Any, ...]], ...]
 _JSON_SCALARS = (str, int, float, bool, type(None))
 
 
-def _normalise_when(when: Mapping[str, Any] | None) -> Condition:
-    if when is None or when == ():
+def _normalise_when(when: Any) -> Condition:
+    if when is None or (isinstance(when, tuple) and not when):
         return ()
     if isinstance(when, tuple):  # already normalised (dataclasses.replace, copies)
         return when
@@ -52,7 +52,8 @@ def _normalise_when(when: Mapping[str, Any] | None) -> Condition:
 
 @dataclass(frozen=True)
 class _Base:
-    when: Condition = field(default=(), kw_only=True)
+    # Given as {parent: value or [values]}; stored normalised as a tuple (see `condition`).
+    when: Any = field(default=(), kw_only=True)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "when", _normalise_when(self.when))  # type: ignore[arg-type]
@@ -137,7 +138,7 @@ class Float(_Base):
             return False
         if self.step is not None:
             k = (v - self.low) / self.step
-            return abs(k - round(k)) < 1e-6
+            return bool(abs(k - round(k)) < 1e-6)
         return True
 
     def grid(self, n: int) -> list[float]:
@@ -223,7 +224,7 @@ class Int(_Base):
 class Categorical(_Base):
     """One of a list of JSON scalars (str, int, float, bool, None)."""
 
-    choices: tuple[Any, ...]
+    choices: Sequence[Any]
 
     def __post_init__(self) -> None:
         super().__post_init__()

@@ -59,6 +59,8 @@ class Study:
         self._registered_envs: set[str] = set()
         self._last_stale_check = -float("inf")
         self._wall_clock = time.time
+        self._check_stale = True  # False on executors whose workers cannot die alone
+        self.trackers: list[Any] = []  # tiaocan.tracking.trackers: told about finished trials
 
     def __repr__(self) -> str:
         return f"Study(name={self.name!r}, storage={self.storage.url!r})"
@@ -171,7 +173,7 @@ class Study:
 
     def optimize(self, objective: Any, n_trials: int | None = None, timeout: float | None = None,
                  n_workers: int = 1, *, executor: Executor | None = None,
-                 show_progress: bool | None = None) -> None:
+                 show_progress: bool | None = None, capture_logs: bool | None = None) -> None:
         """Run ``objective(trial)`` on new trials until ``n_trials`` or ``timeout`` is reached.
 
         Args:
@@ -182,9 +184,14 @@ class Study:
             n_workers: workers in parallel (processes for a database storage).
             executor: where workers run (default: inline, threads or processes).
             show_progress: draw a progress bar (default: when standard error is a terminal).
+            capture_logs: tee each trial's stdout/stderr to its artifact directory (stored
+                with the study, so workers and later runs follow it; None keeps the setting).
         """
         if n_trials is None and timeout is None:
             raise ConfigError("optimize needs n_trials or timeout (or both); received neither")
+        if capture_logs is not None:
+            self.storage.set_study_attrs(self.study_id, {"capture_logs": bool(capture_logs)})
+            self.record = self.storage.get_study(self.name)
         loop.optimize(self, objective, n_trials=n_trials, timeout=timeout, n_workers=n_workers,
                       executor=executor, show_progress=show_progress)
 
@@ -203,6 +210,19 @@ class Study:
     @property
     def user_attrs(self) -> dict[str, Any]:
         return {k[5:]: v for k, v in self.attrs.items() if k.startswith("user:")}
+
+    def set_note(self, text: str, trial: int | None = None) -> None:
+        """Write a note on the study, or on trial number ``trial`` (shown in the dashboard)."""
+        from tiaocan.tracking.notes import set_note
+
+        set_note(self, text, trial)
+
+    def add_tracker(self, tracker: Any) -> None:
+        """Tell ``tracker.on_trial_complete(study, trial)`` about every trial this process runs."""
+        if not callable(getattr(tracker, "on_trial_complete", None)):
+            raise ConfigError(f"tracker must have an on_trial_complete(study, trial) method, "
+                              f"received {tracker!r}")
+        self.trackers.append(tracker)
 
 
 def create_study(
@@ -240,7 +260,10 @@ def create_study(
         raise ConfigError(f"fidelity must be a tc.Fidelity or None, received {fidelity!r}")
     if name is not None and (not isinstance(name, str) or not name.strip()):
         raise ConfigError(f"name must be a non-empty string or None, received {name!r}")
-    sampler_obj, scheduler_obj = get_sampler(sampler), get_scheduler(scheduler)
+    scheduler_obj = get_scheduler(scheduler)
+    # Named compositions (BOHB = Hyperband + TPE): the scheduler may bring its sampler.
+    default = getattr(scheduler_obj, "default_sampler", None) if sampler is None else None
+    sampler_obj = default() if callable(default) else get_sampler(sampler)
     store = get_storage(storage)
     name = name or f"study-{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:6]}"
     options = {"max_retries": max_retries, "heartbeat_interval": heartbeat_interval,
@@ -281,7 +304,7 @@ def load_study(name: str, *, storage: str | Storage | None = None, sampler: Any 
     record = store.get_study(name)
     sampler_obj = get_sampler(sampler) if sampler is not None else _rebuilt(record, "sampler")
     scheduler_obj = get_scheduler(scheduler) if scheduler is not None else _rebuilt(record, "scheduler")
-    options = dict(record.attrs.get("options") or {})
+    options: dict[str, Any] = dict(record.attrs.get("options") or {})
     return Study(store, record, sampler_obj, scheduler_obj, **options)
 
 

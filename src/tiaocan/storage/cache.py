@@ -6,7 +6,7 @@ import threading
 from dataclasses import replace
 
 from tiaocan.storage.base import Storage
-from tiaocan.trial import FrozenTrial, Report
+from tiaocan.trial import FrozenTrial, Report, TrialState
 
 __all__ = ["TrialCache"]
 
@@ -21,6 +21,8 @@ class TrialCache:
         self._by_id: dict[int, FrozenTrial] = {}
         self._by_number: list[FrozenTrial | None] = []
         self._reports: dict[int, list[Report]] = {}
+        self._holes = 0  # numbers whose row has not arrived yet
+        self._waiting: set[int] = set()  # numbers of WAITING trials, so ask needs no scan
         self._lock = threading.Lock()
 
     def refresh(self) -> list[FrozenTrial]:
@@ -33,13 +35,27 @@ class TrialCache:
             for trial in changes.trials:
                 self._by_id[trial.trial_id] = trial
             for trial_id in touched:
-                trial = self._by_id.get(trial_id)
-                if trial is None:  # its row arrives with a later read
+                row = self._by_id.get(trial_id)
+                if row is None:  # its row arrives with a later read
                     continue
-                trial = replace(trial, reports=tuple(self._reports.get(trial_id, ())))
+                trial = replace(row, reports=tuple(self._reports.get(trial_id, ())))
                 self._by_id[trial_id] = trial
                 while len(self._by_number) <= trial.number:
                     self._by_number.append(None)
+                    self._holes += 1
+                if self._by_number[trial.number] is None:
+                    self._holes -= 1
                 self._by_number[trial.number] = trial
+                if trial.state is TrialState.WAITING:
+                    self._waiting.add(trial.number)
+                else:
+                    self._waiting.discard(trial.number)
             self._cursor = changes.cursor
-            return [t for t in self._by_number if t is not None]
+            if self._holes:
+                return [t for t in self._by_number if t is not None]
+            return self._by_number.copy()  # type: ignore[return-value]
+
+    def first_waiting(self) -> FrozenTrial | None:
+        """The lowest-numbered WAITING trial as of the last refresh."""
+        with self._lock:
+            return self._by_number[min(self._waiting)] if self._waiting else None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import copy
+import json
 import threading
 import time
 from collections.abc import Mapping, Sequence
@@ -12,6 +12,11 @@ from typing import Any
 from tiaocan.errors import DuplicateStudyError, DuplicateTrialKeyError, StorageError, StudyNotFoundError
 from tiaocan.seeding import trial_seed
 from tiaocan.storage.base import UNSET, Changes, StudyRecord, to_json
+
+
+def _copy(obj: Any) -> Any:
+    """A JSON round trip: the same checks and the same values as the SQL storage."""
+    return json.loads(to_json(obj))
 from tiaocan.trial import Direction, FrozenTrial, Report, TrialState
 
 __all__ = ["InMemoryStorage"]
@@ -45,13 +50,12 @@ class InMemoryStorage:
         self, name: str, *, directions: Sequence[Direction], space: Mapping[str, Any],
         seed: int, attrs: Mapping[str, Any],
     ) -> StudyRecord:
-        to_json(attrs)
+        attrs = _copy(attrs)
         with self._lock:
             if name in self._studies:
                 raise DuplicateStudyError(f"a study named {name!r} already exists in {self.url}")
             record = StudyRecord(self._next_study_id, name, tuple(directions),
-                                 copy.deepcopy(dict(space)), int(seed), time.time(),
-                                 copy.deepcopy(dict(attrs)))
+                                 _copy(space), int(seed), time.time(), attrs)
             self._next_study_id += 1
             data = _StudyData(record)
             self._studies[name] = data
@@ -78,10 +82,10 @@ class InMemoryStorage:
                 self._trial_index.pop(t.trial_id, None)
 
     def set_study_attrs(self, study_id: int, attrs: Mapping[str, Any]) -> None:
-        to_json(attrs)
+        attrs = _copy(attrs)
         with self._lock:
             data = self._study(study_id)
-            merged = {**data.record.attrs, **copy.deepcopy(dict(attrs))}
+            merged = {**data.record.attrs, **attrs}
             data.record = replace(data.record, attrs=merged)
 
     def count_trials(self, study_id: int) -> dict[TrialState, int]:
@@ -96,7 +100,7 @@ class InMemoryStorage:
         budget: float | None = None, key: str | None = None,
         system_attrs: Mapping[str, Any] | None = None,
     ) -> FrozenTrial:
-        to_json(params), to_json(system_attrs or {})
+        params, system_attrs = _copy(params), _copy(system_attrs or {})
         with self._lock:
             data = self._study(study_id)
             if key is not None and key in data.keys:
@@ -105,8 +109,8 @@ class InMemoryStorage:
             now = time.time()
             trial = FrozenTrial(
                 number=number, trial_id=self._next_trial_id, state=state,
-                params=copy.deepcopy(dict(params)), seed=trial_seed(data.record.seed, number),
-                budget=budget, key=key, system_attrs=copy.deepcopy(dict(system_attrs or {})),
+                params=params, seed=trial_seed(data.record.seed, number),
+                budget=budget, key=key, system_attrs=system_attrs,
                 started_at=now if state is TrialState.RUNNING else None,
             )
             self._next_trial_id += 1
@@ -125,7 +129,7 @@ class InMemoryStorage:
         user_attrs: Mapping[str, Any] | None = None,
         system_attrs: Mapping[str, Any] | None = None,
     ) -> bool:
-        to_json(user_attrs or {}), to_json(system_attrs or {})
+        user_attrs, system_attrs = _copy(user_attrs or {}), _copy(system_attrs or {})
         with self._lock:
             data, number = self._trial(trial_id)
             old = data.trials[number]
@@ -147,9 +151,9 @@ class InMemoryStorage:
             if error is not UNSET:
                 changes["error"] = error
             if user_attrs:
-                changes["user_attrs"] = {**old.user_attrs, **copy.deepcopy(dict(user_attrs))}
+                changes["user_attrs"] = {**old.user_attrs, **user_attrs}
             if system_attrs:
-                changes["system_attrs"] = {**old.system_attrs, **copy.deepcopy(dict(system_attrs))}
+                changes["system_attrs"] = {**old.system_attrs, **system_attrs}
             data.trials[number] = replace(old, **changes)
             data.log.append((number, None))
             return True

@@ -176,7 +176,7 @@ class SQLStorage:
         def run() -> None:
             with self._write() as conn:
                 self._bump(conn, study_id)
-                old = conn.execute(sa.select(studies.c.attrs).where(studies.c.study_id == study_id)).scalar()
+                old = conn.execute(sa.select(studies.c.attrs).where(studies.c.study_id == study_id)).scalar_one()
                 merged = {**json.loads(old), **attrs}
                 conn.execute(studies.update().where(studies.c.study_id == study_id)
                              .values(attrs=to_json(merged)))
@@ -206,7 +206,7 @@ class SQLStorage:
 
         def run() -> int:
             with self._write() as conn:
-                seq, n_trials, study_seed = self._bump(conn, study_id, new_trial=True)
+                seq, n_trials, study_seed = tuple(self._bump(conn, study_id, new_trial=True))
                 if key is not None and conn.execute(
                     sa.select(trials.c.trial_id).where(trials.c.study_id == study_id, trials.c.key == key)
                 ).first():
@@ -353,7 +353,7 @@ def _trial_record(row: sa.Row[Any]) -> FrozenTrial:
 
 
 def _trial_changes(
-    row: sa.Row[Any], state: Any, values: Any, budget: Any, error: Any,
+    row: Any, state: Any, values: Any, budget: Any, error: Any,
     user_attrs: Mapping[str, Any] | None, system_attrs: Mapping[str, Any] | None,
 ) -> dict[str, Any]:
     out: dict[str, Any] = {}
