@@ -397,11 +397,8 @@ def optimize(study: Study, objective: Objective, *, n_trials: int | None, timeou
     deadline = executor.clock.now() + timeout if timeout is not None else None
     progress = Progress(study, n_trials, timeout, enabled=show_progress)
 
-    def worker(index: int) -> None:
-        own = study.reopen() if executor.separate_processes else study
-        run_worker(own, objective, tickets, deadline, executor,
-                   on_trial=None if executor.separate_processes else progress.update)
-
+    on_trial = None if executor.separate_processes else progress.update
+    worker = functools.partial(_worker_entry, study, objective, tickets, deadline, executor, on_trial)
     study._check_stale = executor.needs_heartbeat
     try:
         with progress:
@@ -409,6 +406,13 @@ def optimize(study: Study, objective: Objective, *, n_trials: int | None, timeou
     finally:
         study._check_stale = True
     fail_stale_trials(study, force=True)
+
+
+def _worker_entry(study: Study, objective: Objective, tickets: Tickets, deadline: float | None,
+                  executor: Executor, on_trial: Callable[[], None] | None, index: int) -> None:
+    """One worker; picklable (a partial of module functions) for executors on other machines."""
+    own = study.reopen() if executor.separate_processes else study
+    run_worker(own, objective, tickets, deadline, executor, on_trial=on_trial)
 
 
 def _check_count(name: str, value: Any, allow_none: bool = True) -> None:

@@ -195,6 +195,23 @@ class Study:
         loop.optimize(self, objective, n_trials=n_trials, timeout=timeout, n_workers=n_workers,
                       executor=executor, show_progress=show_progress)
 
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickled by reference (storage URL and name), so workers on other machines reopen it."""
+        if self.storage.url == ":memory:":
+            raise ConfigError("an in-memory study cannot be sent to another process; use a "
+                              "'sqlite:///FILE' or 'postgresql://…' storage")
+        return {"url": self.storage.url, "name": self.name, "sampler": self.sampler,
+                "scheduler": self.scheduler, "max_retries": self.max_retries,
+                "heartbeat_interval": self.heartbeat_interval,
+                "heartbeat_grace": self.heartbeat_grace}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        storage = get_storage(state["url"])
+        Study.__init__(self, storage, storage.get_study(state["name"]), state["sampler"],
+                       state["scheduler"], max_retries=state["max_retries"],
+                       heartbeat_interval=state["heartbeat_interval"],
+                       heartbeat_grace=state["heartbeat_grace"])
+
     def reopen(self) -> Study:
         """The same study over a fresh connection (for a worker process)."""
         storage = get_storage(self.storage.url) if self.storage.url != ":memory:" else self.storage
