@@ -121,7 +121,8 @@ def ask(study: Study, tickets: Tickets | None = None) -> FrozenTrial | None:
             info = {**attrs, **({"job": dict(job.info)} if job.info else {})}
             if study.storage.update_trial(target.trial_id, expect=[TrialState.COMPLETE, TrialState.PRUNED],
                                           state=TrialState.RUNNING, budget=job.budget, system_attrs=info):
-                return study.history().trials[target.number]
+                resumed: FrozenTrial = study.history().trials[target.number]
+                return resumed
             continue
         if tickets is not None and not tickets.take():
             return None

@@ -321,7 +321,7 @@ def load_study(name: str, *, storage: str | Storage | None = None, sampler: Any 
     record = store.get_study(name)
     sampler_obj = get_sampler(sampler) if sampler is not None else _rebuilt(record, "sampler")
     scheduler_obj = get_scheduler(scheduler) if scheduler is not None else _rebuilt(record, "scheduler")
-    options: dict[str, Any] = dict(record.attrs.get("options") or {})
+    options: Any = dict(record.attrs.get("options") or {})  # the keyword options, as stored
     return Study(store, record, sampler_obj, scheduler_obj, **options)
 
 

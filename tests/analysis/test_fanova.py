@@ -8,10 +8,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 pytest.importorskip("sklearn")
-from sklearn.ensemble import RandomForestRegressor  # noqa: E402
+from sklearn.ensemble import RandomForestRegressor
 
-from tiaocan.analysis.fanova import decompose, decompose_forest, fanova, leaf_boxes  # noqa: E402
-from tiaocan.errors import ConfigError  # noqa: E402
+from tiaocan.analysis.fanova import decompose, decompose_forest, fanova, leaf_boxes
+from tiaocan.errors import ConfigError
 
 UNIT3 = np.array([[0.0, 1.0]] * 3)
 

@@ -81,7 +81,7 @@ def test_sweep_moves_one_parameter_at_a_time(sqlite_url):
         assert len(changed) == 1
     momentum = [p for p in seen if p["optimizer"] == "momentum"]
     assert momentum and all("momentum" in p for p in momentum)  # activated child is filled in
-    assert list(result.sensitivity)[0] == "lr"
+    assert next(iter(result.sensitivity)) == "lr"
     assert set(result.effects) == {"lr", "optimizer", "wd"}
     again = tc.load_study("sw", storage=sqlite_url)
     assert len(again.trials) == len(seen) and again.attrs["sweep"]["baseline"] == baseline

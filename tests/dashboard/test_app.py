@@ -11,9 +11,9 @@ pytest.importorskip("starlette")
 pytest.importorskip("plotly")
 with warnings.catch_warnings():  # starlette 1.x prefers httpx2; httpx works the same here
     warnings.filterwarnings("ignore", "Using `httpx`")
-    from starlette.testclient import TestClient  # noqa: E402
+    from starlette.testclient import TestClient
 
-from tiaocan.dashboard import create_app  # noqa: E402
+from tiaocan.dashboard import create_app
 
 EVIL = "<script>alert(1)</script>"
 SPACE = tc.Space(lr=tc.Float(1e-4, 1e-1, log=True), opt=tc.Categorical(["sgd", EVIL]))

@@ -63,3 +63,15 @@ def test_script_in_a_study_name_is_shown_as_text_and_never_runs(browser, sqlite_
         assert EVIL in browser.find_element("id", "params").text
         with pytest.raises(NoAlertPresentException):
             browser.switch_to.alert.text  # noqa: B018
+
+
+def test_static_report_draws_its_plots_from_a_file(browser, tmp_path):
+    from tiaocan.dashboard import write_report
+
+    study = tc.create_study("offline", space=SPACE, storage=":memory:", seed=0)
+    study.optimize(lambda t: t.params["x"] ** 2, n_trials=12)
+    path = write_report(study, tmp_path / "report.html")
+    browser.get(path.as_uri())  # a file:// page: nothing can be fetched from a server
+    _browser.wait_for(browser, lambda d: d.execute_script(
+        "return document.querySelectorAll('.plot .main-svg').length") >= 3)
+    assert browser.execute_script("return typeof Plotly") == "object"

@@ -51,7 +51,7 @@ def test_threads_write_to_their_own_logs(tmp_path):
         t.join()
     for i in range(2):
         assert (tmp_path / str(i) / "stdout.log").read_text() == f"thread {i}\n" * 50
-    assert not type(sys.stdout).__name__ == "_Dispatch"  # restored afterwards
+    assert type(sys.stdout).__name__ != "_Dispatch"  # restored afterwards
 
 
 def test_read_log_cuts_long_logs_and_checks_the_stream(tmp_path, monkeypatch):

@@ -91,3 +91,20 @@ def test_timeline_labels_workers():
               _t(1, None, TrialState.RUNNING, started_at=11.0), _t(2, None, TrialState.WAITING)]
     spans = D.timeline(trials, now=20.0)
     assert [(s.worker, s.start, s.end) for s in spans] == [("h:7", 10.0, 12.0), ("unknown", 11.0, 20.0)]
+
+
+def test_rungs_of_a_real_hyperband_study():
+    study = tc.create_study(space=tc.Space(x=tc.Float(0, 1)), storage=":memory:", seed=0,
+                            scheduler="hyperband", fidelity=tc.Fidelity("epoch", low=1, high=9))
+
+    def objective(trial):
+        for epoch in range(1, int(trial.budget) + 1):
+            trial.report(trial.params["x"] + 1 / epoch, step=epoch)
+        return trial.params["x"] + 1 / trial.budget
+
+    study.optimize(objective, n_trials=25)
+    r = D.rungs(study.trials)
+    levels = sorted(r.counts)
+    assert levels[0] == 1 and levels[-1] == 9
+    assert r.counts[levels[0]] > r.counts[levels[-1]]  # fewer trials reach larger budgets
+    assert len({p[3] for p in r.points}) >= 2  # several brackets

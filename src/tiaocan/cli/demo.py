@@ -19,7 +19,8 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
                    help="seconds of tuning (default 150; the whole demo takes under 5 minutes)")
     p.add_argument("--n-trials", type=int, default=None, help="stop after this many trials")
     p.add_argument("--n-workers", type=int, default=2)
-    p.add_argument("--max-epochs", type=int, default=9, help="the epoch fidelity's maximum")
+    p.add_argument("--max-epochs", type=int, default=None,
+                   help="the epoch fidelity's maximum (default 9)")
     p.add_argument("--seed", type=int, default=0)
     p.set_defaults(func=cmd_demo)
 
@@ -29,8 +30,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     require("torch", "torch", "the demo")
     require("sklearn", "sklearn", "the demo")
-    options = dict(seed=args.seed, n_workers=args.n_workers, timeout=args.timeout,
-                   n_trials=args.n_trials, max_epochs=args.max_epochs)
+    options: dict[str, Any] = {"seed": args.seed, "n_workers": args.n_workers,
+                               "timeout": args.timeout, "n_trials": args.n_trials}
+    if args.max_epochs is not None:
+        options["max_epochs"] = args.max_epochs
     if args.dataset == "digits":
         from tiaocan.demos.images import run_image_demo
 

@@ -19,7 +19,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-__all__ = ["environment", "environment_id", "git_state", "KEY_PACKAGES"]
+__all__ = ["KEY_PACKAGES", "compare", "environment", "environment_id", "git_state"]
 
 KEY_PACKAGES = (
     "tiaocan", "numpy", "scipy", "sqlalchemy", "scikit-learn", "torch", "cmaes", "pandas",
@@ -107,3 +107,44 @@ def environment_id(env: dict[str, Any] | None = None) -> str:
     """A short stable id of an environment (trials store the id; the study stores the whole)."""
     payload = json.dumps(env if env is not None else environment(), sort_keys=True)
     return hashlib.sha1(payload.encode()).hexdigest()[:12]
+
+
+def compare(recorded: dict[str, Any], current: dict[str, Any] | None = None) -> list[str]:
+    """One line per difference between a recorded environment and this one (or ``current``).
+
+    >>> git = {"revision": "abc", "dirty": False}
+    >>> compare({"python": "3.10.1", "packages": {"numpy": "1.0"}, "git": git},
+    ...         {"python": "3.11.7", "packages": {}, "git": git})
+    ['python: recorded 3.10.1, now 3.11.7', 'package numpy: recorded 1.0, now not installed']
+    """
+    if current is None:
+        now = environment()
+        # the code to compare is the recorded program's work tree, not this process's
+        main = recorded.get("main")
+        now["git"] = git_state(main) if main and os.path.exists(main) else None
+    else:
+        now = current
+    out = []
+    for key in ("python", "implementation", "platform", "cpu", "cpu_count", "gpus"):
+        if key in recorded and recorded.get(key) != now.get(key):
+            out.append(f"{key}: recorded {_show(recorded.get(key))}, now {_show(now.get(key))}")
+    old_pkgs, new_pkgs = recorded.get("packages") or {}, now.get("packages") or {}
+    for name in sorted(set(old_pkgs) | set(new_pkgs)):
+        if old_pkgs.get(name) != new_pkgs.get(name):
+            out.append(f"package {name}: recorded {old_pkgs.get(name) or 'not installed'}, "
+                       f"now {new_pkgs.get(name) or 'not installed'}")
+    old_git, new_git = recorded.get("git") or {}, now.get("git") or {}
+    if not old_git:
+        out.append("code revision: not recorded (the program did not run from a git work tree)")
+    elif old_git.get("revision") != new_git.get("revision"):
+        out.append(f"code revision: recorded {old_git.get('revision') or 'unknown'}, "
+                   f"now {new_git.get('revision') or 'unknown'}")
+    if old_git.get("dirty"):
+        out.append("code: the recorded work tree had uncommitted changes (not reproducible exactly)")
+    return out
+
+
+def _show(v: Any) -> str:
+    if isinstance(v, list):
+        return ", ".join(map(str, v)) or "none"
+    return str(v)

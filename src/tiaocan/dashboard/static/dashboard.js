@@ -1,0 +1,142 @@
+// tiaocan dashboard: fills the study page from the JSON API and keeps it live.
+// User strings are only ever set with textContent (never innerHTML).
+"use strict";
+(function () {
+  const POLL_MS = 1500;
+
+  function el(tag, text, cls) {
+    const e = document.createElement(tag);
+    if (text !== undefined && text !== null) e.textContent = String(text);
+    if (cls) e.className = cls;
+    return e;
+  }
+  function fmt(v) {
+    if (v === null || v === undefined) return "–";
+    if (typeof v === "number") return Number.isInteger(v) ? String(v) : v.toPrecision(6).replace(/\.?0+$/, "");
+    if (Array.isArray(v)) return v.map(fmt).join(", ");
+    return String(v);
+  }
+  let plotlyLoading = null;
+  function loadPlotly() {  // after the table: 4 MB of script must not delay the first rows
+    if (window.Plotly) return Promise.resolve();
+    if (!plotlyLoading) {
+      plotlyLoading = new Promise((resolve, reject) => {
+        const tag = document.createElement("script");
+        tag.src = "/static/plotly.min.js"; tag.onload = resolve; tag.onerror = reject;
+        document.head.appendChild(tag);
+      });
+    }
+    return plotlyLoading;
+  }
+  const nextFrame = () => new Promise(r => requestAnimationFrame(() => setTimeout(r, 0)));
+  async function getJSON(url) {
+    const r = await fetch(url, { cache: "no-store" });
+    if (!r.ok) throw new Error(url + ": " + r.status);
+    return r.json();
+  }
+
+  function curvePage() {
+    const node = document.getElementById("curve-data");
+    if (!node || !window.Plotly) return;
+    const fig = JSON.parse(node.textContent);
+    Plotly.newPlot("curve", fig.data, fig.layout, { responsive: true, displaylogo: false });
+  }
+
+  function studyPage(data) {
+    const q = encodeURIComponent(data.study);
+    const s = { offset: 0, limit: 50, sort: "number", desc: true, state: "", query: "", cursor: -1, plotCursor: -1 };
+    const columns = [["number", "#"], ["state", "state"], ["value", "value"], ["budget", "budget"],
+                     ["duration", "duration (s)"]].concat(data.params.map(p => ["param:" + p, p]));
+    const thead = document.querySelector("#trials thead");
+    const tbody = document.querySelector("#trials tbody");
+    const tr = el("tr");
+    for (const [key, label] of columns) {
+      const th = el("th", label);
+      th.dataset.sort = key;
+      th.addEventListener("click", () => {
+        s.desc = s.sort === key ? !s.desc : false; s.sort = key; s.offset = 0; loadTable();
+      });
+      tr.appendChild(th);
+    }
+    tr.appendChild(el("th", "note"));
+    thead.appendChild(tr);
+
+    async function loadTable() {
+      const url = `/api/trials?study=${q}&offset=${s.offset}&limit=${s.limit}&sort=${encodeURIComponent(s.sort)}` +
+        `&desc=${s.desc ? 1 : 0}&state=${encodeURIComponent(s.state)}&q=${encodeURIComponent(s.query)}`;
+      const page = await getJSON(url);
+      s.total = page.total;
+      const rows = document.createDocumentFragment();
+      for (const t of page.rows) {
+        const row = el("tr");
+        row.dataset.number = t.number;
+        const a = el("a", t.number);
+        a.href = `/trial?study=${q}&number=${t.number}`;
+        const c0 = el("td"); c0.appendChild(a); row.appendChild(c0);
+        row.appendChild(el("td", t.state, "state-" + t.state));
+        row.appendChild(el("td", fmt(t.values)));
+        row.appendChild(el("td", fmt(t.budget)));
+        row.appendChild(el("td", fmt(t.duration)));
+        for (const p of data.params) row.appendChild(el("td", fmt(t.params[p])));
+        row.appendChild(el("td", fmt(t.note)));
+        rows.appendChild(row);
+      }
+      tbody.replaceChildren(rows);
+      for (const th of thead.querySelectorAll("th")) {
+        th.classList.toggle("sorted-asc", th.dataset.sort === s.sort && !s.desc);
+        th.classList.toggle("sorted-desc", th.dataset.sort === s.sort && s.desc);
+      }
+      const last = Math.min(page.offset + page.rows.length, page.total);
+      document.getElementById("page-info").textContent =
+        `${page.total ? page.offset + 1 : 0}–${last} of ${page.total}` + (page.total !== page.all ? ` (filtered from ${page.all})` : "");
+      document.body.dataset.tableReady = "1";
+    }
+
+    async function loadPlots() {
+      const [res] = await Promise.all([getJSON(`/api/plots?study=${q}`), loadPlotly()]);
+      if (res.cursor === s.plotCursor) return;
+      s.plotCursor = res.cursor;
+      const box = document.getElementById("plots");
+      for (const [name, fig] of Object.entries(res.plots)) {
+        let div = document.getElementById("plot-" + name);
+        if (!div) { div = el("div", null, "plot"); div.id = "plot-" + name; box.appendChild(div); }
+        await nextFrame();  // one plot per frame: the page stays responsive while they draw
+        const t0 = performance.now();
+        try {
+          await Plotly.react(div, fig.data, fig.layout, { responsive: true, displaylogo: false });
+        } catch (e) { console.error(name, e); div.textContent = "plot " + name + " failed: " + e; }
+        window.tiaocanPlotTimes = Object.assign(window.tiaocanPlotTimes || {}, { [name]: performance.now() - t0 });
+        document.body.dataset.firstPlotReady = "1";
+      }
+      document.body.dataset.plotsReady = "1";
+    }
+
+    async function poll() {
+      try {
+        const sum = await getJSON(`/api/summary?study=${q}`);
+        const counts = Object.entries(sum.counts).filter(([, n]) => n > 0).map(([k, n]) => `${n} ${k}`).join(" · ");
+        document.getElementById("counts").textContent =
+          `${sum.total} trials` + (counts ? ` — ${counts}` : "") + (sum.best !== null ? ` — best ${fmt(sum.best)}` : "");
+        if (sum.cursor !== s.cursor) {
+          s.cursor = sum.cursor;
+          await loadTable();
+          loadPlots().catch(e => console.error(e));
+        }
+      } catch (e) { console.error(e); }
+      setTimeout(poll, POLL_MS);
+    }
+
+    document.getElementById("f-state").addEventListener("change", e => { s.state = e.target.value; s.offset = 0; loadTable(); });
+    document.getElementById("f-query").addEventListener("input", e => { s.query = e.target.value; s.offset = 0; loadTable(); });
+    document.getElementById("f-limit").addEventListener("change", e => { s.limit = +e.target.value; s.offset = 0; loadTable(); });
+    document.getElementById("prev").addEventListener("click", () => { s.offset = Math.max(0, s.offset - s.limit); loadTable(); });
+    document.getElementById("next").addEventListener("click", () => {
+      if (s.offset + s.limit < s.total) { s.offset += s.limit; loadTable(); }
+    });
+    poll();
+  }
+
+  const dataNode = document.getElementById("tc-data");
+  if (dataNode) studyPage(JSON.parse(dataNode.textContent));
+  else curvePage();
+})();
