@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 import threading
-from dataclasses import replace
 
 from tiaocan.storage.base import Storage
 from tiaocan.trial import FrozenTrial, Report, TrialState
 
 __all__ = ["TrialCache"]
+
+
+def _with_reports(trial: FrozenTrial, reports: tuple[Report, ...]) -> FrozenTrial:
+    """``dataclasses.replace(trial, reports=reports)`` without re-running ``__init__``:
+    a large study's first read builds 100k of these."""
+    new = object.__new__(FrozenTrial)
+    new.__dict__.update(trial.__dict__)
+    new.__dict__["reports"] = reports
+    return new
 
 
 class TrialCache:
@@ -38,7 +46,7 @@ class TrialCache:
                 row = self._by_id.get(trial_id)
                 if row is None:  # its row arrives with a later read
                     continue
-                trial = replace(row, reports=tuple(self._reports.get(trial_id, ())))
+                trial = _with_reports(row, tuple(self._reports.get(trial_id, ())))
                 self._by_id[trial_id] = trial
                 while len(self._by_number) <= trial.number:
                     self._by_number.append(None)
@@ -54,6 +62,11 @@ class TrialCache:
             if self._holes:
                 return [t for t in self._by_number if t is not None]
             return self._by_number.copy()  # type: ignore[return-value]
+
+    @property
+    def cursor(self) -> int:
+        """The storage's change counter as of the last refresh."""
+        return self._cursor
 
     def first_waiting(self) -> FrozenTrial | None:
         """The lowest-numbered WAITING trial as of the last refresh."""
