@@ -90,7 +90,7 @@ class StudyView:
     @property
     def cursor(self) -> int:
         # the change cursor of the incremental read: it moves exactly when something changed
-        return int(self._cache._cursor)
+        return self._cache.cursor
 
     def refresh(self) -> list[FrozenTrial]:
         self._trials = self._cache.refresh()
