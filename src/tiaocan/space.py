@@ -56,7 +56,7 @@ class _Base:
     when: Any = field(default=(), kw_only=True)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "when", _normalise_when(self.when))  # type: ignore[arg-type]
+        object.__setattr__(self, "when", _normalise_when(self.when))
 
     @property
     def condition(self) -> dict[str, tuple[Any, ...]]:
@@ -208,7 +208,7 @@ class Int(_Base):
     def contains(self, value: Any) -> bool:
         if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
             return False
-        return self.low <= value <= self.high and (value - self.low) % self.step == 0
+        return bool(self.low <= value <= self.high and (value - self.low) % self.step == 0)
 
     def grid(self, n: int) -> list[int]:
         if self._n_values <= n:

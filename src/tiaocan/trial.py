@@ -190,3 +190,23 @@ class Trial:
     def set_user_attr(self, key: str, value: Any) -> None:
         """Store a JSON-serialisable value with the trial."""
         self._runtime.set_user_attr(self._record, key, value)
+
+    def sleep(self, seconds: float) -> None:
+        """Spend ``seconds`` on the executor's clock: real time, or virtual time on the
+        simulated executor (surrogate benchmarks declare their training time this way)."""
+        if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or not seconds >= 0:
+            raise ConfigError(f"sleep: seconds must be a number >= 0, received {seconds!r}")
+        self._runtime.sleep(float(seconds))
+
+    def save_checkpoint(self, obj: Any) -> None:
+        """Store ``obj`` (a torch state dict, or JSON data) as this trial's checkpoint at its
+        budget, so a promoted or paused trial resumes and PBT clones copy it."""
+        from tiaocan.checkpoint import save_checkpoint
+
+        save_checkpoint(self._runtime.study, self._record, obj, self.budget)
+
+    def load_checkpoint(self) -> Any:
+        """The latest checkpoint of this trial (or of the trial it was cloned from), or None."""
+        from tiaocan.checkpoint import load_checkpoint
+
+        return load_checkpoint(self._runtime.study, self._record)

@@ -6,8 +6,17 @@ from typing import Any
 
 import pytest
 
-from tiaocan.schedulers import (ASHA, BOHB, MOBSTER, PBT, SCHEDULERS, AsyncHyperband, Hyperband,
-                                MedianStopping, SuccessiveHalving)
+from tiaocan.schedulers import (
+    ASHA,
+    BOHB,
+    MOBSTER,
+    PBT,
+    SCHEDULERS,
+    AsyncHyperband,
+    Hyperband,
+    MedianStopping,
+    SuccessiveHalving,
+)
 from tiaocan.testing import check_scheduler
 from tiaocan.testing.scheduler import RecordingScheduler
 

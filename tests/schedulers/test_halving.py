@@ -7,16 +7,23 @@ from collections import Counter
 import pytest
 
 import tiaocan as tc
+from tests.schedulers._helpers import SPACE, curve_objective, run
 from tiaocan.errors import ConfigError
 from tiaocan.executors.simulated import SimulatedExecutor
 from tiaocan.samplers import History
 from tiaocan.samplers.multifidelity import BudgetFiltered, BudgetGP
-from tiaocan.schedulers import (ASHA, BOHB, MOBSTER, AsyncHyperband, Decision, Hyperband, JobKind,
-                                SuccessiveHalving)
+from tiaocan.schedulers import (
+    ASHA,
+    BOHB,
+    MOBSTER,
+    AsyncHyperband,
+    Decision,
+    Hyperband,
+    JobKind,
+    SuccessiveHalving,
+)
 from tiaocan.schedulers._rungs import bracket_sizes, ladder
 from tiaocan.trial import Direction, FrozenTrial, Report, TrialState
-
-from tests.schedulers._helpers import SPACE, curve_objective, run
 
 
 def test_ladder_and_bracket_sizes_follow_hyperband() -> None:

@@ -5,12 +5,11 @@ from __future__ import annotations
 import pytest
 
 import tiaocan as tc
+from tests.schedulers._helpers import run
 from tiaocan.errors import ConfigError
 from tiaocan.samplers import History
 from tiaocan.schedulers import Decision, MedianStopping
 from tiaocan.trial import FrozenTrial, Report, TrialState
-
-from tests.schedulers._helpers import run
 
 
 def _curve(number: int, values: list[float], state: TrialState = TrialState.COMPLETE) -> FrozenTrial:

@@ -34,7 +34,7 @@ class _DaskTickets:
         if not self.unlimited:
             from distributed import Variable
 
-            Variable(self.name, client=client).set(int(limit))  # type: ignore[arg-type]
+            Variable(self.name, client=client).set(int(limit or 0))
 
     def _update(self, delta: int) -> bool:
         from distributed import Lock, Variable, get_client

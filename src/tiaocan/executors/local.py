@@ -100,7 +100,7 @@ class ProcessExecutor:
         self.clock = RealClock()
         methods = mp.get_all_start_methods()
         self.start_method = start_method or ("fork" if "fork" in methods else "spawn")
-        self._ctx = mp.get_context(self.start_method)
+        self._ctx: Any = mp.get_context(self.start_method)
         self.pids: list[int] = []
 
     def tickets(self, limit: int | None) -> _ProcessTickets:

@@ -62,7 +62,8 @@ class History:
         signs = np.array([d.sign for d in self.directions])
         if not trials:
             return np.empty((0, len(signs)))
-        return np.array([t.values for t in trials], dtype=float) * signs
+        losses: np.ndarray = np.array([t.values for t in trials], dtype=float) * signs
+        return losses
 
 
 @dataclass(frozen=True)

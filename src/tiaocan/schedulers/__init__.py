@@ -8,15 +8,46 @@ from __future__ import annotations
 from typing import Any
 
 from tiaocan.errors import ConfigError
+from tiaocan.schedulers.asha import ASHA, HalvingMode
 from tiaocan.schedulers.base import Decision, FIFOScheduler, Job, JobKind, Scheduler
+from tiaocan.schedulers.bohb import BOHB
+from tiaocan.schedulers.hyperband import AsyncHyperband, Hyperband
+from tiaocan.schedulers.median import MedianStopping
+from tiaocan.schedulers.mobster import MOBSTER
+from tiaocan.schedulers.pbt import PBT
+from tiaocan.schedulers.successive_halving import SuccessiveHalving
 
-__all__ = ["Decision", "Job", "JobKind", "Scheduler", "FIFOScheduler", "SCHEDULERS",
-           "get_scheduler"]
+__all__ = [
+    "ASHA",
+    "BOHB",
+    "MOBSTER",
+    "PBT",
+    "SCHEDULERS",
+    "AsyncHyperband",
+    "Decision",
+    "FIFOScheduler",
+    "HalvingMode",
+    "Hyperband",
+    "Job",
+    "JobKind",
+    "MedianStopping",
+    "Scheduler",
+    "SuccessiveHalving",
+    "get_scheduler",
+]
 
 #: Names accepted by ``create_study(scheduler=...)`` and the class each builds.
 SCHEDULERS: dict[str, type] = {
     "fifo": FIFOScheduler,
     "none": FIFOScheduler,
+    "median": MedianStopping,
+    "successive_halving": SuccessiveHalving,
+    "asha": ASHA,
+    "hyperband": Hyperband,
+    "async_hyperband": AsyncHyperband,
+    "bohb": BOHB,
+    "mobster": MOBSTER,
+    "pbt": PBT,
 }
 
 

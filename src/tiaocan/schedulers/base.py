@@ -18,7 +18,7 @@ from typing import Any, Protocol, runtime_checkable
 from tiaocan.samplers.base import History
 from tiaocan.trial import FrozenTrial
 
-__all__ = ["Decision", "JobKind", "Job", "Scheduler", "FIFOScheduler"]
+__all__ = ["Decision", "FIFOScheduler", "Job", "JobKind", "Scheduler"]
 
 
 class Decision(enum.Enum):

@@ -2,11 +2,13 @@
 
 * :func:`check_storage` — studies, trials, compare-and-set, keys, reports, heartbeats.
 * :func:`check_sampler` — proposals in the space, same seed same run, resume equals run.
+* :func:`check_scheduler` — valid decisions, rung invariants, determinism on a simulated clock.
 """
 
 from __future__ import annotations
 
 from tiaocan.testing.sampler import CONFORMANCE_SPACES, check_sampler
+from tiaocan.testing.scheduler import check_scheduler
 from tiaocan.testing.storage import check_storage
 
-__all__ = ["check_storage", "check_sampler", "CONFORMANCE_SPACES"]
+__all__ = ["check_storage", "check_sampler", "check_scheduler", "CONFORMANCE_SPACES"]

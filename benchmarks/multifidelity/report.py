@@ -1,0 +1,121 @@
+"""Anytime regret: median curves, the tables at 25/50/100 % of the time, time-to-target, PNG."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+__all__ = ["format_tables", "format_verdict", "plot", "regret_curve", "summarise"]
+
+FRACTIONS = (0.25, 0.5, 1.0)
+BASELINE = "random (full budget)"
+
+
+def regret_curve(trace: Sequence[Sequence[float]], optimum: float, grid: np.ndarray) -> np.ndarray:
+    """Regret of the incumbent (best full-budget loss so far) at each time of ``grid``
+    (inf before the first full-budget evaluation)."""
+    out = np.full(len(grid), np.inf)
+    if not trace:
+        return out
+    times = np.array([t for t, _ in trace])
+    best = np.minimum.accumulate(np.array([v for _, v in trace]) - optimum)
+    idx = np.searchsorted(times, grid, side="right") - 1
+    ok = idx >= 0
+    out[ok] = best[idx[ok]]
+    return np.maximum(out, 0.0)
+
+
+def _first_time(curve: np.ndarray, grid: np.ndarray, target: float) -> float:
+    hit = np.flatnonzero(curve <= target + 1e-12)
+    return float(grid[hit[0]]) if hit.size else float("inf")
+
+
+def summarise(results: dict[tuple[str, int, str], list[np.ndarray]], grid: np.ndarray
+              ) -> dict[tuple[str, int], dict[str, Any]]:
+    """Per (problem, workers): median regret at the fractions, time to the random target."""
+    out: dict[tuple[str, int], dict[str, Any]] = {}
+    for problem, workers in sorted({(p, w) for p, w, _ in results}):
+        methods = sorted(m for p, w, m in results if (p, w) == (problem, workers))
+        medians = {m: np.median(np.vstack(results[(problem, workers, m)]), axis=0) for m in methods}
+        target = float(medians[BASELINE][-1]) if BASELINE in medians else float("nan")
+        rows = {}
+        for m in methods:
+            at = [float(medians[m][min(len(grid) - 1, round(f * (len(grid) - 1)))]) for f in FRACTIONS]
+            rows[m] = {"regret": at, "time_to_target": _first_time(medians[m], grid, target) / grid[-1],
+                       "median_curve": medians[m].tolist()}
+        out[(problem, workers)] = {"target": target, "methods": rows}
+    return out
+
+
+def format_tables(summary: dict[tuple[str, int], dict[str, Any]]) -> str:
+    lines = []
+    for (problem, workers), block in summary.items():
+        lines.append(f"\n### {problem}, {workers} worker(s) — target (random's final median "
+                     f"regret) {block['target']:.4g}")
+        lines.append("| method | regret @25% | @50% | @100% | time to target (fraction of T) |")
+        lines.append("|---|---|---|---|---|")
+        rows = block["methods"]
+        for m, row in sorted(rows.items(), key=lambda kv: kv[1]["regret"][-1]):
+            r = " | ".join(f"{v:.4g}" for v in row["regret"])
+            t = row["time_to_target"]
+            lines.append(f"| {m} | {r} | {'never' if not np.isfinite(t) else f'{t:.3f}'} |")
+    return "\n".join(lines)
+
+
+def format_verdict(summary: dict[tuple[str, int], dict[str, Any]]) -> str:
+    """The bars: best tiaocan method vs the random target, and tiaocan's BOHB-or-better vs the
+    best peer (Optuna) at 25/50/100 % of the time."""
+    header = ("| problem | workers | best tc time-to-target (≤ 0.333?) | "
+              "tc best @25/50/100% | peer best @25/50/100% | tc ≤ peer at |")
+    lines = ["\n### Bars: best tiaocan vs random target and vs best peer (median regret)",
+             header, "|---|---|---|---|---|---|"]
+    for (problem, workers), block in summary.items():
+        rows = block["methods"]
+        tc_rows = {m: r for m, r in rows.items() if m.startswith("tc ")}
+        peers = {m: r for m, r in rows.items() if m.startswith("optuna")}
+        if not tc_rows or not peers:
+            continue
+        fastest = min(tc_rows.items(), key=lambda kv: kv[1]["time_to_target"])
+        tc_best = [min(r["regret"][i] for r in tc_rows.values()) for i in range(len(FRACTIONS))]
+        peer_best = [min(r["regret"][i] for r in peers.values()) for i in range(len(FRACTIONS))]
+        wins = [f"{int(f * 100)}%" for f, a, b in zip(FRACTIONS, tc_best, peer_best) if a <= b + 1e-12]
+        t = fastest[1]["time_to_target"]
+        lines.append(f"| {problem} | {workers} | {fastest[0]}: "
+                     f"{'never' if not np.isfinite(t) else f'{t:.3f}'} | "
+                     + " / ".join(f"{v:.3g}" for v in tc_best) + " | "
+                     + " / ".join(f"{v:.3g}" for v in peer_best) + f" | {', '.join(wins) or 'none'} |")
+    return "\n".join(lines)
+
+
+def plot(summary: dict[tuple[str, int], dict[str, Any]], grid: np.ndarray, path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    keys = list(summary)
+    problems = sorted({p for p, _ in keys})
+    workers = sorted({w for _, w in keys})
+    fig, axes = plt.subplots(len(problems), len(workers), figsize=(6 * len(workers), 3.2 * len(problems)),
+                             squeeze=False)
+    for i, p in enumerate(problems):
+        for j, w in enumerate(workers):
+            ax = axes[i][j]
+            block = summary.get((p, w))
+            if block is None:
+                continue
+            for m, row in sorted(block["methods"].items()):
+                curve = np.array(row["median_curve"])
+                style = "--" if m.startswith("optuna") else (":" if m == BASELINE else "-")
+                ax.plot(grid / grid[-1], np.where(np.isfinite(curve), curve, np.nan), style, label=m)
+            ax.set_yscale("log")
+            ax.set_title(f"{p}, {w} worker(s)", fontsize=9)
+            ax.set_xlabel("simulated wall-clock time / budget T", fontsize=8)
+            ax.set_ylabel("median regret", fontsize=8)
+    axes[0][0].legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(path, dpi=90)
+    plt.close(fig)

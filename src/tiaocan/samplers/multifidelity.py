@@ -1,0 +1,249 @@
+"""Samplers for multi-fidelity studies: any sampler, fitted on the trials at one budget.
+
+Reference: Falkner, Klein, Hutter (2018), "BOHB: Robust and Efficient Hyperparameter
+Optimization at Scale", ICML (section 4.2): the model is fitted on the observations of the
+largest budget that has enough of them (``N_min``), so cheap low-budget results guide the
+search early and the full-budget results take over once there are enough; a fraction of
+proposals stays random (``rho = 1/3``) to keep the theoretical guarantees of Hyperband.
+
+:class:`BudgetFiltered` hands its inner sampler a History where every trial that reached the
+chosen budget appears COMPLETE with its value *at that budget* (read from its learning curve),
+running trials stay RUNNING, and every other trial is left out. So BOHB is the composition
+``Hyperband`` + ``BudgetFiltered(TPESampler(multivariate=True))``.
+
+>>> import tiaocan as tc
+>>> from tiaocan.samplers.tpe import TPESampler
+>>> from tiaocan.schedulers.hyperband import Hyperband
+>>> from tiaocan.executors.simulated import SimulatedExecutor
+>>> study = tc.create_study(space=tc.Space(x=tc.Float(0, 1)), storage=":memory:", seed=0,
+...                         sampler=BudgetFiltered(TPESampler()), scheduler=Hyperband(),
+...                         fidelity=tc.Fidelity("epoch", 1, 9))
+>>> def objective(trial):
+...     trial.sleep(trial.budget)
+...     return (trial.params["x"] - 0.3) ** 2 + 1 / trial.budget
+>>> study.optimize(objective, n_trials=34, executor=SimulatedExecutor())
+>>> abs(study.best_params["x"] - 0.3) < 0.2
+True
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+from tiaocan.errors import ConfigError
+from tiaocan.samplers.base import History, Proposal, describe, rebuild
+from tiaocan.space import Space
+from tiaocan.trial import FrozenTrial, TrialState
+
+__all__ = ["BudgetFiltered", "BudgetGP", "at_budget", "model_budget"]
+
+_TOL = 1e-9
+
+
+def _value_at(trial: FrozenTrial, budget: float) -> tuple[float, ...] | None:
+    for r in trial.reports:
+        if r.step >= budget * (1 - _TOL) - _TOL:
+            return r.values
+    return None
+
+
+def model_budget(history: History, min_points: int) -> float | None:
+    """The largest budget (a learning-curve step) that at least ``min_points`` trials reached;
+    with fewer trials than that anywhere, the budget most trials reached (None: no report)."""
+    reached = sorted((t.reports[-1].step for t in history.trials
+                      if t.reports and t.state is not TrialState.FAILED), reverse=True)
+    if not reached:
+        return None
+    return reached[min(min_points, len(reached)) - 1]
+
+
+def at_budget(history: History, budget: float, lower_as_worse: bool = False) -> History:
+    """The history as seen at ``budget``: trials that reached it, COMPLETE with their value
+    there; running trials as they are; the rest left out — or, with ``lower_as_worse``, the
+    finished trials that stopped below ``budget`` as COMPLETE with a loss worse than every
+    trial at ``budget`` (the less budget they reached, the worse), as Optuna's TPE ranks
+    pruned trials."""
+    trials, lower = [], []
+    for t in history.trials:
+        value = _value_at(t, budget) if t.state is not TrialState.FAILED else None
+        if value is not None:
+            trials.append(dataclasses.replace(t, state=TrialState.COMPLETE, values=value,
+                                              budget=budget))
+        elif t.state is TrialState.RUNNING:
+            trials.append(t)
+        elif lower_as_worse and t.reports and t.state in (TrialState.COMPLETE, TrialState.PRUNED):
+            lower.append(t)
+    at = [t for t in trials if t.state is TrialState.COMPLETE]
+    if lower and at:
+        signs = np.array([d.sign for d in history.directions])
+        losses = np.array([t.values for t in at], float) * signs
+        worst, spread = losses.max(0), np.maximum(np.ptp(losses, axis=0), 1e-12)
+        for t in lower:
+            gap = 1.0 - min(t.reports[-1].step / budget, 1.0)
+            values = tuple(float(v) for v in (worst + spread * (1.0 + gap)) * signs)
+            trials.append(dataclasses.replace(t, state=TrialState.COMPLETE, values=values,
+                                              budget=budget))
+    return History(tuple(trials), history.directions, history.study_seed, history.number,
+                   history.budget, history.fidelity)
+
+
+class BudgetFiltered:
+    """Wrap a sampler so it sees the trials at one budget (see the module docstring).
+
+    Args:
+        sampler: the inner sampler (e.g. ``TPESampler(multivariate=True)``).
+        min_points: observations a budget needs to be modelled (default: parameters + 2,
+            BOHB's ``N_min + 1`` with ``N_min = d + 1``).
+        random_fraction: proposals drawn uniformly at random instead (BOHB's ``rho``).
+        lower_as_worse: also show the inner sampler the trials that stopped below the model
+            budget, as worse than every trial there (see :func:`at_budget`).
+    """
+
+    def __init__(self, sampler: Any, min_points: int | None = None,
+                 random_fraction: float = 0.0, lower_as_worse: bool = False) -> None:
+        if isinstance(sampler, Mapping) and "class" in sampler:
+            sampler = rebuild(sampler)  # a stored description (load_study)
+        if not callable(getattr(sampler, "sample", None)):
+            raise ConfigError(f"sampler must have a sample(space, history, rng) method, "
+                              f"received {sampler!r}")
+        if min_points is not None and (isinstance(min_points, bool) or
+                                       not isinstance(min_points, int) or min_points < 1):
+            raise ConfigError(f"min_points must be a positive int or None, received {min_points!r}")
+        if isinstance(random_fraction, bool) or not isinstance(random_fraction, (int, float)) \
+                or not 0 <= random_fraction <= 1:
+            raise ConfigError(f"random_fraction must be in [0, 1], received {random_fraction!r}")
+        self.inner = sampler
+        self.sampler = describe(sampler)  # JSON, so a loaded study rebuilds the composition
+        self.min_points = min_points
+        self.random_fraction = random_fraction
+        self.lower_as_worse = bool(lower_as_worse)
+
+    def sample(self, space: Space, history: History, rng: np.random.Generator) -> Proposal:
+        if self.random_fraction and rng.random() < self.random_fraction:
+            return Proposal(space.sample(rng), info={"sampler": "random", "phase": "rho"})
+        need = self.min_points or len(space) + 2
+        budget = model_budget(history, need)
+        view = at_budget(history, budget, self.lower_as_worse) if budget is not None else history
+        if sum(t.budget == budget for t in view.complete) < need:
+            # no budget has enough points yet: random, as BOHB does
+            return Proposal(space.sample(rng), info={"sampler": "random", "phase": "startup"})
+        raw = self.inner.sample(space, view, rng)
+        proposal = raw if isinstance(raw, Proposal) else Proposal(raw)
+        info = {**dict(proposal.info), "model_budget": budget}
+        return Proposal(proposal.params, key=proposal.key, info=info)
+
+
+class BudgetGP:
+    """A GP whose inputs are the parameters *and* the budget (MOBSTER-like).
+
+    Reference: Klein, Tiao, Lienart, Archambeau, Seeger (2020), "Model-based Asynchronous
+    Hyperparameter and Neural Architecture Search", arXiv:2003.10865. Every point of every
+    learning curve at a rung (or a trial's last point) is one observation ``(x, log budget) ->
+    loss``; new configurations maximise EI at the largest budget with ``min_points``
+    observations, against the best loss observed there. The kernel is the GP sampler's
+    Matérn-5/2 ARD kernel over the extended input (the budget gets its own length scale), a
+    simplification of MOBSTER's exponential-decay kernel. Composed with ASHA it is the
+    model-based asynchronous successive halving of that paper (``scheduler="mobster"``).
+
+    Args:
+        n_startup_trials: trials (any budget) before the model is used (Sobol until then).
+        min_points: observations a budget needs to be the acquisition budget.
+        n_candidates: random candidates (plus perturbations of the best) scored by EI.
+        max_points: at most this many observations condition the GP (the best and a spread).
+        max_fit_points: at most this many fit the kernel hyperparameters.
+    """
+
+    def __init__(self, n_startup_trials: int = 5, min_points: int | None = None,
+                 n_candidates: int = 512, max_points: int = 200, max_fit_points: int = 40) -> None:
+        for name, value in (("n_startup_trials", n_startup_trials), ("n_candidates", n_candidates),
+                            ("max_points", max_points), ("max_fit_points", max_fit_points)):
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ConfigError(f"{name} must be a positive int, received {value!r}")
+        self.n_startup_trials = n_startup_trials
+        self.min_points = min_points
+        self.n_candidates = n_candidates
+        self.max_points = max_points
+        self.max_fit_points = max_fit_points
+        self._rows: dict[int, tuple[Any, np.ndarray]] = {}
+
+    def sample(self, space: Space, history: History, rng: np.random.Generator) -> Proposal:
+        from tiaocan.samplers.sobol import SobolSampler
+
+        x, y, b = self._observations(space, history)
+        if len(set(map(tuple, x[:, :-1].round(12)))) < self.n_startup_trials or history.fidelity is None:
+            u = SobolSampler().point(len(space), history.study_seed, history.number)
+            return Proposal(space.decode(u), info={"sampler": "budget_gp", "phase": "startup"})
+        return self._propose(space, history, x, y, b, rng)
+
+    def _observations(self, space: Space, history: History) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Rows (unit params, scaled log budget), warped losses, and raw budgets."""
+        from tiaocan.samplers._observations import layout_of
+        from tiaocan.samplers.gp import GPSampler
+
+        levels = {t.budget for t in history.trials if t.budget is not None}
+        rows, losses, budgets = [], [], []
+        signs = np.array([d.sign for d in history.directions])
+        for t in history.trials:
+            if t.state is TrialState.FAILED or not t.reports or not t.params:
+                continue
+            keep = {r.step: r.values for r in t.reports
+                    if r.step in levels or r is t.reports[-1]}
+            hit = self._rows.get(t.number)
+            if hit is None or hit[0] != t.params:  # encode each trial once
+                hit = (t.params, GPSampler._inputs(layout_of(space), space.encode(t.params)[None, :])[0])
+                self._rows[t.number] = hit
+            unit = hit[1]
+            for step, values in keep.items():
+                rows.append(np.append(unit, self._scale(history, step)))
+                losses.append(float(np.dot(values, signs)))  # sum of losses for several objectives
+                budgets.append(step)
+        if not rows:
+            return np.empty((0, len(space) + 1)), np.empty(0), np.empty(0)
+        return np.array(rows), np.array(losses), np.array(budgets)
+
+    @staticmethod
+    def _scale(history: History, step: float) -> float:
+        fid = history.fidelity
+        if fid is None:
+            return 1.0
+        return float(np.log(max(step, fid.low) / fid.low) / np.log(fid.high / fid.low))
+
+    def _propose(self, space: Space, history: History, x: np.ndarray, y: np.ndarray,
+                 b: np.ndarray, rng: np.random.Generator) -> Proposal:
+        from tiaocan._numeric.acquisition import log_ei
+        from tiaocan._numeric.gp import fit_gp
+        from tiaocan.samplers._observations import layout_of
+        from tiaocan.samplers.gp import GPSampler, layout_cats, warp_losses
+
+        target = float(sorted(b, reverse=True)[min(self.min_points or len(space) + 2, len(b)) - 1])
+        yw = warp_losses(y)
+        keep = _spread(yw, self.max_points)
+        fit = keep[_spread(yw[keep], self.max_fit_points)]  # hyperparameters on a subset: O(n^3)
+        is_cat = np.append(layout_cats(layout_of(space)) > 0, False)
+        gp = fit_gp(x[keep], yw[keep], is_cat, fit_x=x[fit], fit_y=yw[fit])
+        at = np.abs(b - target) <= 1e-9 * max(1.0, target)
+        best = float(yw[at].min()) if at.any() else float(yw.min())
+        cand = rng.random((self.n_candidates, len(space)))
+        top = x[at][np.argsort(yw[at])[:5], :-1] if at.any() else x[:0, :-1]
+        local = np.clip(np.repeat(top, 20, axis=0) + 0.05 * rng.standard_normal((20 * len(top), len(space))), 0, 1)
+        unit = np.vstack([cand, local])
+        inputs = GPSampler._inputs(layout_of(space), unit)
+        inputs = np.hstack([inputs, np.full((len(inputs), 1), self._scale(history, target))])
+        score, _ = log_ei(gp, inputs, best)
+        i = int(np.argmax(score))
+        return Proposal(space.decode(unit[i]), info={"sampler": "budget_gp", "acq_budget": target,
+                                                     "log_ei": round(float(score[i]), 4)})
+
+
+def _spread(y: np.ndarray, limit: int) -> np.ndarray:
+    """Indices of at most ``limit`` points: the best half, the rest evenly over the others."""
+    order = np.argsort(y, kind="stable")
+    if len(y) <= limit:
+        return np.sort(order)
+    rest = order[limit // 2:]
+    picks = rest[np.linspace(0, len(rest) - 1, limit - limit // 2).round().astype(int)]
+    return np.sort(np.concatenate([order[: limit // 2], picks]))
