@@ -119,8 +119,11 @@ def ask(study: Study, tickets: Tickets | None = None) -> FrozenTrial | None:
                 raise ConfigError("a RESUME job must name trial_number")
             target = history.trials[job.trial_number]
             info = {**attrs, **({"job": dict(job.info)} if job.info else {})}
+            # Compare-and-set on state *and* budget: a worker whose history is stale cannot
+            # promote a trial that another worker has promoted (and finished) meanwhile.
             if study.storage.update_trial(target.trial_id, expect=[TrialState.COMPLETE, TrialState.PRUNED],
-                                          state=TrialState.RUNNING, budget=job.budget, system_attrs=info):
+                                          expect_budget=target.budget, state=TrialState.RUNNING,
+                                          budget=job.budget, system_attrs=info):
                 resumed: FrozenTrial = study.history().trials[target.number]
                 return resumed
             continue

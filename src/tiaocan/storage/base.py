@@ -85,13 +85,14 @@ class Storage(Protocol):
 
     def update_trial(
         self, trial_id: int, *, expect: Sequence[TrialState] | None = None,
-        state: TrialState = UNSET, values: tuple[float, ...] | None = UNSET,
+        expect_budget: float | None = UNSET, state: TrialState = UNSET, values: tuple[float, ...] | None = UNSET,
         budget: float | None = UNSET, error: str | None = UNSET,
         user_attrs: Mapping[str, Any] | None = None,
         system_attrs: Mapping[str, Any] | None = None,
     ) -> bool:
-        """Change a trial; attrs are merged. With ``expect``, only if its state is one of them
-        (compare-and-set). Returns whether the trial was changed."""
+        """Change a trial; attrs are merged. With ``expect`` (and ``expect_budget``), only if
+        its state is one of them (and its budget is that one): a compare-and-set, so two
+        workers never both claim, promote or fail the same trial. Returns whether it changed."""
 
     def add_report(self, trial_id: int, step: float, values: tuple[float, ...]) -> None: ...
 

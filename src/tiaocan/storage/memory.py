@@ -124,7 +124,7 @@ class InMemoryStorage:
 
     def update_trial(
         self, trial_id: int, *, expect: Sequence[TrialState] | None = None,
-        state: TrialState = UNSET, values: tuple[float, ...] | None = UNSET,
+        expect_budget: float | None = UNSET, state: TrialState = UNSET, values: tuple[float, ...] | None = UNSET,
         budget: float | None = UNSET, error: str | None = UNSET,
         user_attrs: Mapping[str, Any] | None = None,
         system_attrs: Mapping[str, Any] | None = None,
@@ -134,6 +134,8 @@ class InMemoryStorage:
             data, number = self._trial(trial_id)
             old = data.trials[number]
             if expect is not None and old.state not in expect:
+                return False
+            if expect_budget is not UNSET and old.budget != expect_budget:
                 return False
             changes: dict[str, Any] = {}
             now = time.time()

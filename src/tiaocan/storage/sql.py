@@ -238,7 +238,7 @@ class SQLStorage:
 
     def update_trial(
         self, trial_id: int, *, expect: Sequence[TrialState] | None = None,
-        state: TrialState = UNSET, values: tuple[float, ...] | None = UNSET,
+        expect_budget: float | None = UNSET, state: TrialState = UNSET, values: tuple[float, ...] | None = UNSET,
         budget: float | None = UNSET, error: str | None = UNSET,
         user_attrs: Mapping[str, Any] | None = None,
         system_attrs: Mapping[str, Any] | None = None,
@@ -249,11 +249,14 @@ class SQLStorage:
         def run() -> bool:
             with self._write() as conn:
                 seq = self._bump(conn, study_id)[0]
-                row = conn.execute(sa.select(trials.c.state, trials.c.user_attrs, trials.c.system_attrs)
+                row = conn.execute(sa.select(trials.c.state, trials.c.budget, trials.c.user_attrs,
+                                             trials.c.system_attrs)
                                    .where(trials.c.trial_id == trial_id)).first()
                 if row is None:
                     raise StorageError(f"no trial with id {trial_id} in {self.url}")
                 if expect is not None and TrialState(row.state) not in expect:
+                    return False
+                if expect_budget is not UNSET and _num(row.budget) != expect_budget:
                     return False
                 conn.execute(trials.update().where(trials.c.trial_id == trial_id).values(
                     seq=seq, **_trial_changes(row, state, values, budget, error, user_attrs,

@@ -109,6 +109,13 @@ def _check_cas_and_keys(storage: Storage) -> None:
         pass
     nxt = storage.create_trial(sid, params={"x": 0.2}, state=TrialState.RUNNING, key="grid:1")
     _expect(nxt.number == 1, f"a refused key consumed a number: next number is {nxt.number}")
+    storage.update_trial(nxt.trial_id, state=TrialState.COMPLETE, values=(0.0, 0.0), budget=3)
+    _expect(not storage.update_trial(nxt.trial_id, expect=[TrialState.COMPLETE], expect_budget=1,
+                                     state=TrialState.RUNNING, budget=9),
+            "compare-and-set on a stale budget succeeded (a double promotion)")
+    _expect(storage.update_trial(nxt.trial_id, expect=[TrialState.COMPLETE], expect_budget=3,
+                                 state=TrialState.RUNNING, budget=9),
+            "compare-and-set on the current budget failed")
 
 
 def _check_reports_and_changes(storage: Storage) -> None:
