@@ -16,11 +16,11 @@ def _grid_integral(pe, n=4001):
     return np.trapezoid(np.exp(pe.log_pdf(x, np.zeros((n, 0), int))), x[:, 0])
 
 
-@given(st.lists(st.floats(0.0, 1.0), min_size=0, max_size=12), st.booleans())
+@given(st.lists(st.floats(0.0, 1.0), min_size=0, max_size=12), st.sampled_from(["neighbour", "scott"]))
 @settings(max_examples=30, deadline=None)
-def test_continuous_density_integrates_to_one(points, multivariate):
+def test_continuous_density_integrates_to_one(points, bandwidth):
     pe = fit_parzen(np.array(points, float).reshape(-1, 1), np.zeros((len(points), 0), int), [],
-                    multivariate=multivariate)
+                    bandwidth=bandwidth)
     assert abs(_grid_integral(pe) - 1.0) < 2e-3
 
 

@@ -33,7 +33,7 @@ def test_rules():
     assert auto.choose(CONFORMANCE_SPACES["conditional"], _history(5))[0] == "tpe"
     assert auto.choose(tc.Space(a=tc.Categorical([1, 2]), b=tc.Categorical([1, 2]), x=tc.Float(0, 1)),
                        _history(5))[0] == "tpe"
-    assert auto.choose(tc.Space(**{f"x{i}": tc.Float(0, 1) for i in range(20)}), _history(5))[0] == "tpe"
+    assert auto.choose(tc.Space(**{f"x{i}": tc.Float(0, 1) for i in range(10)}), _history(5))[0] == "tpe"
     two = _history(5, (Direction.MINIMIZE, Direction.MAXIMIZE))
     assert auto.choose(small, two) == ("tpe", "2 objectives: TPE splits by non-dominated rank")
     mixed = tc.Space(x=tc.Float(0, 1), y=tc.Float(0, 1), c=tc.Categorical(["a", "b"]))

@@ -61,3 +61,13 @@ def test_warp_is_monotone_and_tames_outliers():
 def test_invalid_option():
     with pytest.raises(ConfigError, match="max_fit_points"):
         GPSampler(max_fit_points=2)
+
+
+def test_several_objectives_use_random_scalarisations():
+    space = tc.Space(x=tc.Float(0, 1), y=tc.Float(0, 1))
+    study = tc.create_study(space=space, sampler=GPSampler(n_startup_trials=4), seed=0,
+                            directions=["minimize", "minimize"], storage=":memory:")
+    study.optimize(lambda t: (t.params["x"], (1 - t.params["x"]) ** 2 + t.params["y"]), n_trials=10,
+                   show_progress=False)
+    late = [t for t in study.trials if t.system_attrs["sampler"].get("phase") != "startup"]
+    assert len(late) == 6 and all(space.contains(t.params) for t in late)

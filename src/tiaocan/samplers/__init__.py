@@ -1,6 +1,7 @@
 """Samplers decide *which* configuration to try next.
 
-Pass a name (``"random"``, ``"grid"``, ``"sobol"``) for the default options, or an object
+Pass a name (``"auto"`` — the default —, ``"tpe"``, ``"gp"``, ``"cmaes"``, ``"evolution"``,
+``"random"``, ``"grid"``, ``"sobol"``) for the default options, or an object
 with its own options, e.g. ``tc.samplers.GridSampler(points_per_float=9)``.
 """
 
@@ -13,10 +14,16 @@ from tiaocan.samplers.base import FunctionSampler, History, Proposal, Sampler, d
 from tiaocan.samplers.grid import GridSampler
 from tiaocan.samplers.random import RandomSampler
 from tiaocan.samplers.sobol import SobolSampler
+from tiaocan.samplers.tpe import TPESampler
+from tiaocan.samplers.gp import GPSampler
+from tiaocan.samplers.cmaes import CMAESSampler
+from tiaocan.samplers.evolution import RegularizedEvolutionSampler
+from tiaocan.samplers.auto import AutoSampler
 
 __all__ = [
     "Sampler", "History", "Proposal", "FunctionSampler", "RandomSampler", "GridSampler",
-    "SobolSampler", "SAMPLERS", "get_sampler", "describe", "rebuild",
+    "SobolSampler", "TPESampler", "GPSampler", "CMAESSampler", "RegularizedEvolutionSampler",
+    "AutoSampler", "SAMPLERS", "get_sampler", "describe", "rebuild",
 ]
 
 #: Names accepted by ``create_study(sampler=...)`` and the class each builds (default options).
@@ -24,9 +31,14 @@ SAMPLERS: dict[str, type] = {
     "random": RandomSampler,
     "grid": GridSampler,
     "sobol": SobolSampler,
+    "tpe": TPESampler,
+    "gp": GPSampler,
+    "cmaes": CMAESSampler,
+    "evolution": RegularizedEvolutionSampler,
+    "auto": AutoSampler,
 }
 
-DEFAULT_SAMPLER = "random"
+DEFAULT_SAMPLER = "auto"
 
 
 def get_sampler(sampler: str | Sampler | None) -> Any:

@@ -1,0 +1,51 @@
+"""Benchmark problems, shared by the sampler and multi-fidelity harnesses.
+
+>>> from benchmarks.problems import get_problem
+>>> p = get_problem("branin2")
+>>> round(p(p.optimum_x) - p.optimum, 6)
+0.0
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from benchmarks.problems.base import Problem, coerce, shifted_box
+from benchmarks.problems.mixed import mixed
+from benchmarks.problems.ml import mlp_mnist1d, svm_digits
+from benchmarks.problems.synthetic import (
+    ackley,
+    branin,
+    hartmann,
+    levy,
+    rosenbrock,
+    styblinski_tang,
+)
+
+__all__ = ["PROBLEMS", "REDUCED", "SUITE", "Problem", "coerce", "get_problem", "shifted_box"]
+
+PROBLEMS: dict[str, Callable[[], Problem]] = {
+    "branin2": branin,
+    "hartmann3": lambda: hartmann(3),
+    "hartmann6": lambda: hartmann(6),
+    "rosenbrock5": lambda: rosenbrock(5),
+    "ackley10": lambda: ackley(10),
+    "levy6": lambda: levy(6),
+    "styblinski_tang4": lambda: styblinski_tang(4),
+    "levy20": lambda: levy(20),
+    "mixed": mixed,
+    "svm_digits": svm_digits,
+    "mlp_mnist1d": mlp_mnist1d,
+}
+
+#: The whole suite (the default of ``python -m benchmarks.samplers``).
+SUITE = list(PROBLEMS)
+#: A representative subset for a small machine.
+REDUCED = ["branin2", "hartmann6", "rosenbrock5", "ackley10", "levy6", "styblinski_tang4", "mixed",
+           "svm_digits"]
+
+
+def get_problem(name: str) -> Problem:
+    if name not in PROBLEMS:
+        raise ValueError(f"problem must be one of {sorted(PROBLEMS)}, received {name!r}")
+    return PROBLEMS[name]()

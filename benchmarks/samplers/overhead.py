@@ -1,0 +1,111 @@
+"""Proposal overhead per trial: tiaocan's TPE and GP against Optuna's, same space and history.
+
+A history of ``n`` random trials on a 10-parameter space (7 floats, 2 of them log-scale,
+2 integers, 1 categorical) is built once per size; then each sampler proposes a few times.
+tiaocan is timed twice: the sampler alone (``sample``) and a whole ``ask`` on the in-memory
+storage; Optuna by ``study.ask(distributions)`` on its in-memory storage. Times are the
+process's CPU time (one BLAS/torch thread), so other load on a shared machine does not count.
+"""
+
+from __future__ import annotations
+
+import time
+import warnings
+
+import numpy as np
+
+import tiaocan as tc
+from tiaocan.samplers import GPSampler, TPESampler
+
+__all__ = ["SPACE", "measure_overhead"]
+
+SPACE = tc.Space(
+    **{f"x{i}": tc.Float(-5.0, 5.0) for i in range(5)},
+    lr=tc.Float(1e-5, 1e-1, log=True), wd=tc.Float(1e-6, 1e-2, log=True),
+    layers=tc.Int(1, 8), batch=tc.Int(8, 256, log=True), opt=tc.Categorical(["sgd", "adam", "rms"]),
+)
+
+
+def _objective(cfg: dict) -> float:
+    return sum((cfg[f"x{i}"] - 1.0) ** 2 for i in range(5)) + abs(np.log10(cfg["lr"]) + 3)
+
+
+def _tiaocan_study(n: int) -> tc.Study:
+    study = tc.create_study(space=SPACE, storage=":memory:", sampler="random", seed=0)
+    study.optimize(lambda t: _objective(t.params), n_trials=n, show_progress=False)
+    return study
+
+
+def _time(fn, reps: int) -> float:
+    fn()  # warm-up (imports, caches)
+    start = time.process_time()  # CPU time: other jobs on a shared machine do not count
+    for _ in range(reps):
+        fn()
+    return (time.process_time() - start) / reps
+
+
+def _tiaocan(study: tc.Study, sampler, reps: int) -> tuple[float, float]:
+    history = study.history()
+    rng = np.random.default_rng(0)
+    sample = _time(lambda: sampler.sample(SPACE, history, rng), reps)
+    study.sampler = sampler
+
+    def ask() -> None:
+        t = study.ask()
+        study.tell(t, state="failed")
+
+    return sample, _time(ask, reps)
+
+
+def _optuna(n: int, kind: str, reps: int) -> float:
+    import optuna
+    from optuna.distributions import CategoricalDistribution, FloatDistribution, IntDistribution
+
+    optuna.logging.set_verbosity(optuna.logging.ERROR)
+    dists = {}
+    for name, p in SPACE.items():
+        if isinstance(p, tc.Categorical):
+            dists[name] = CategoricalDistribution(list(p.choices))
+        elif isinstance(p, tc.Int):
+            dists[name] = IntDistribution(p.low, p.high, log=p.log)
+        else:
+            dists[name] = FloatDistribution(p.low, p.high, log=p.log)
+    rng = np.random.default_rng(0)
+    trials = []
+    for _ in range(n):
+        cfg = SPACE.sample(rng)
+        trials.append(optuna.trial.create_trial(params=cfg, distributions=dists, value=_objective(cfg)))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        sampler = (optuna.samplers.TPESampler(seed=0) if kind == "tpe"
+                   else optuna.samplers.GPSampler(seed=0))
+        study = optuna.create_study(sampler=sampler)
+        study.add_trials(trials)
+
+        def ask() -> None:
+            t = study.ask(dists)
+            study.tell(t, state=optuna.trial.TrialState.FAIL)
+
+        return _time(ask, reps)
+
+
+def measure_overhead(sizes: list[int], gp_max: int = 500, with_optuna: bool = True) -> str:
+    """A markdown table of milliseconds per proposal."""
+    header = ("| trials in history | tiaocan TPE sample | tiaocan TPE ask | Optuna TPE ask | "
+              "tiaocan GP sample | tiaocan GP ask | Optuna GP ask |")
+    lines = [header, "|---" * 7 + "|"]
+    for n in sizes:
+        study = _tiaocan_study(n)
+        tpe_s, tpe_a = _tiaocan(study, TPESampler(), 10)
+        row = [f"{tpe_s * 1e3:.1f}", f"{tpe_a * 1e3:.1f}",
+               f"{_optuna(n, 'tpe', 10) * 1e3:.1f}" if with_optuna else "–"]
+        if n <= gp_max:
+            study = _tiaocan_study(n)
+            gp_s, gp_a = _tiaocan(study, GPSampler(), 3)
+            row += [f"{gp_s * 1e3:.0f}", f"{gp_a * 1e3:.0f}",
+                    f"{_optuna(n, 'gp', 3) * 1e3:.0f}" if with_optuna else "–"]
+        else:
+            row += ["–", "–", "–"]
+        lines.append(f"| {n} | " + " | ".join(row) + " |")
+        print(lines[-1], flush=True)
+    return "\n".join(lines)

@@ -1,0 +1,91 @@
+"""The default sampler: picks an algorithm from the space and the trials so far, and says why.
+
+Rules (checked in order; all depend only on the space and the history, so every worker and
+a resumed study choose the same):
+
+1. several objectives → TPE (non-dominated ranks split good from bad);
+2. conditional space → TPE (groups of co-active parameters, a tree);
+3. mostly categorical (more than half the parameters) or more than ``gp_max_dims``
+   parameters → TPE;
+4. fewer than ``gp_max_trials`` complete trials → Gaussian-process BO (the most sample-efficient
+   on small numerical spaces);
+5. afterwards, a long run: CMA-ES if no parameter is categorical (it starts from the best
+   trial so far), TPE otherwise (both cost little per trial).
+
+The choice and the reason are stored in the trial (``system_attrs["sampler"]``).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from typing import Any
+
+import numpy as np
+
+from tiaocan.errors import ConfigError
+from tiaocan.samplers.base import History, Proposal
+from tiaocan.samplers.gp import GPSampler
+from tiaocan.samplers.tpe import TPESampler
+from tiaocan.space import Categorical, Space
+
+__all__ = ["AutoSampler"]
+
+
+class AutoSampler:
+    """Chooses TPE, GP or CMA-ES per proposal from the space and the trial count.
+
+    Args:
+        gp_max_dims: spaces with more parameters use TPE.
+        gp_max_trials: GP until this many complete trials, then CMA-ES or TPE.
+
+    >>> import tiaocan as tc
+    >>> auto = AutoSampler()
+    >>> auto.choose(tc.Space(x=tc.Float(0, 1), y=tc.Float(0, 1)), History(()))[0]
+    'gp'
+    """
+
+    def __init__(self, gp_max_dims: int = 8, gp_max_trials: int = 200) -> None:
+        for name, value in (("gp_max_dims", gp_max_dims), ("gp_max_trials", gp_max_trials)):
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ConfigError(f"{name} must be an int >= 1, received {value!r}")
+        self.gp_max_dims = gp_max_dims
+        self.gp_max_trials = gp_max_trials
+        self._samplers: dict[str, Any] = {}
+
+    def choose(self, space: Space, history: History) -> tuple[str, str]:
+        """The sampler name and the reason for it."""
+        d = len(space)
+        n_cat = sum(isinstance(p, Categorical) for p in space.values())
+        n = len(history.complete)
+        if len(history.directions) > 1:
+            return "tpe", f"{len(history.directions)} objectives: TPE splits by non-dominated rank"
+        if space.is_conditional:
+            return "tpe", "conditional space: TPE models groups of co-active parameters"
+        if 2 * n_cat > d:
+            return "tpe", f"{n_cat} of {d} parameters are categorical"
+        if d > self.gp_max_dims:
+            return "tpe", f"{d} parameters > gp_max_dims={self.gp_max_dims}"
+        if n < self.gp_max_trials:
+            return "gp", (f"{d} parameters and {n} < gp_max_trials={self.gp_max_trials} complete "
+                          f"trials: GP is the most sample-efficient")
+        if n_cat == 0 and importlib.util.find_spec("cmaes") is not None:
+            return "cmaes", f"{n} complete trials on a numerical space: CMA-ES for the long run"
+        return "tpe", f"{n} complete trials with categorical parameters: TPE for the long run"
+
+    def sample(self, space: Space, history: History, rng: np.random.Generator) -> Proposal:
+        name, why = self.choose(space, history)
+        inner = self._sampler(name)
+        raw = inner.sample(space, history, rng)
+        proposal = raw if isinstance(raw, Proposal) else Proposal(raw)
+        info = {**dict(proposal.info), "auto": {"chose": name, "why": why}}
+        return Proposal(proposal.params, key=proposal.key, info=info)
+
+    def _sampler(self, name: str) -> Any:
+        if name not in self._samplers:
+            if name == "cmaes":
+                from tiaocan.samplers.cmaes import CMAESSampler
+
+                self._samplers[name] = CMAESSampler()
+            else:
+                self._samplers[name] = {"gp": GPSampler, "tpe": TPESampler}[name]()
+        return self._samplers[name]

@@ -1,0 +1,105 @@
+"""Regularized (aging) evolution.
+
+Reference:
+    Real, Aggarwal, Huang, Le (2019). Regularized Evolution for Image Classifier Architecture
+    Search. AAAI (Algorithm 1: population of the newest P models, tournament of S, aging).
+
+The population is the newest ``population_size`` complete trials (the oldest die, whatever
+their fitness). A tournament of ``sample_size`` members drawn from it picks a parent; the
+child changes one active parameter: a category is swapped for another, a number is perturbed
+in the unit cube or redrawn. Parameters that the change activates are drawn at random, those
+it deactivates disappear, so conditions always hold. Everything derives from the history.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from tiaocan._numeric.pareto import non_dominated_ranks
+from tiaocan.errors import ConfigError
+from tiaocan.samplers.base import History, Proposal
+from tiaocan.samplers.sobol import SobolSampler
+from tiaocan.space import Categorical, Space
+
+__all__ = ["RegularizedEvolutionSampler"]
+
+
+class RegularizedEvolutionSampler:
+    """Aging evolution with space-aware mutation of one parameter.
+
+    Args:
+        population_size: P, the newest complete trials that form the population.
+        sample_size: S, members per tournament.
+        perturb_scale: standard deviation of a numerical perturbation in the unit cube.
+        p_resample: probability that a numerical parameter is redrawn instead of perturbed.
+
+    >>> import tiaocan as tc
+    >>> space = tc.Space(x=tc.Float(-3, 3), op=tc.Categorical(["a", "b", "c"]))
+    >>> study = tc.create_study(space=space, sampler=RegularizedEvolutionSampler(), seed=0)
+    >>> study.optimize(lambda t: t.params["x"] ** 2 + (t.params["op"] != "b"), n_trials=60,
+    ...                show_progress=False)
+    >>> study.best_trial.params["op"]
+    'b'
+    """
+
+    def __init__(self, population_size: int = 20, sample_size: int = 5,
+                 perturb_scale: float = 0.1, p_resample: float = 0.2) -> None:
+        if not isinstance(population_size, int) or population_size < 2:
+            raise ConfigError(f"population_size must be an int >= 2, received {population_size!r}")
+        if not isinstance(sample_size, int) or not 1 <= sample_size <= population_size:
+            raise ConfigError(f"sample_size must be an int in [1, population_size={population_size}], "
+                              f"received {sample_size!r}")
+        if not 0.0 < perturb_scale <= 1.0 or not 0.0 <= p_resample <= 1.0:
+            raise ConfigError(f"perturb_scale must be in (0, 1] and p_resample in [0, 1], received "
+                              f"{perturb_scale!r} and {p_resample!r}")
+        self.population_size = population_size
+        self.sample_size = sample_size
+        self.perturb_scale = perturb_scale
+        self.p_resample = p_resample
+        self._sobol = SobolSampler()
+
+    def sample(self, space: Space, history: History, rng: np.random.Generator) -> Proposal:
+        complete = history.complete
+        if len(complete) < self.population_size:
+            u = self._sobol.point(len(space), history.study_seed, history.number)
+            return Proposal(space.decode(u), info={"sampler": "evolution", "phase": "startup"})
+        population = complete[-self.population_size:]  # aging: only the newest survive
+        losses = history.losses(population)
+        fitness = _fitness(losses)
+        members = rng.choice(len(population), size=self.sample_size, replace=False)
+        parent = population[int(members[np.argmin(fitness[members])])]
+        child, changed = self.mutate(space, parent.params, rng)
+        return Proposal(child, info={"sampler": "evolution", "parent": parent.number,
+                                     "mutated": changed})
+
+    def mutate(self, space: Space, params: Any, rng: np.random.Generator) -> tuple[dict[str, Any], str]:
+        """A copy of ``params`` with one active parameter changed (conditions kept)."""
+        active = space.active_names(params)
+        name = active[int(rng.integers(len(active)))]
+        unit = space.encode(params)
+        i = space.names.index(name)
+        p = space[name]
+        if isinstance(p, Categorical):
+            k = len(p.choices)
+            old = min(int(unit[i] * k), k - 1)
+            new = (old + 1 + int(rng.integers(max(k - 1, 1)))) % k if k > 1 else old
+            unit[i] = (new + 0.5) / k
+        elif rng.random() < self.p_resample:
+            unit[i] = rng.random()
+        else:  # a perturbation reflected at the borders of the unit interval
+            v = unit[i] + rng.normal(0.0, self.perturb_scale)
+            unit[i] = 1.0 - abs(1.0 - abs(v) % 2.0)
+        missing = np.isnan(unit)
+        unit[missing] = rng.random(int(missing.sum()))  # for parameters the change activates
+        return space.decode(unit), name
+
+
+def _fitness(losses: np.ndarray) -> np.ndarray:
+    """Lower is fitter: the loss, or for several objectives the non-dominated rank."""
+    if losses.shape[1] == 1:
+        return losses[:, 0]
+    spread = np.argsort(np.argsort(losses, axis=0), axis=0).sum(axis=1) / (len(losses) * 10.0)
+    return np.asarray(non_dominated_ranks(losses) + spread / max(1.0, math.ceil(spread.max() + 1)))
