@@ -46,3 +46,37 @@ def test_reason_is_stored_with_the_trial():
     study.optimize(lambda t: t.params["x"] + t.params["y"], n_trials=8, show_progress=False)
     info = study.trials[-1].system_attrs["sampler"]
     assert info["auto"]["chose"] == "gp" and "GP" in info["auto"]["why"]
+
+
+def test_auto_models_one_budget_in_multi_fidelity_studies() -> None:
+    import numpy as np
+
+    import tiaocan as tc
+    from tiaocan.samplers.auto import AutoSampler
+
+    space = tc.Space(x=tc.Float(0, 1), y=tc.Float(0, 1))
+    study = tc.create_study(space=space, storage=":memory:", seed=0, sampler="random",
+                            fidelity=tc.Fidelity("epoch", 1, 9))
+    for i in range(12):
+        trial = study.ask()
+        # five trials reached the full budget; seven stopped at 1 with (misleadingly) low loss
+        budget, value = (9, 1.0 + i) if i < 5 else (1, 0.001)
+        for step in range(1, budget + 1):
+            trial.report(value, step=step)
+        study.tell(trial, value)
+    seen: list = []
+
+    class Recorder:
+        def sample(self, space, history, rng):
+            seen.append(history)
+            return space.sample(rng)
+
+    auto = AutoSampler()
+    auto._samplers = {"gp": Recorder(), "tpe": Recorder()}
+    auto.sample(space, study.history(), np.random.default_rng(0))
+    view = seen[0]
+    assert {t.budget for t in view.complete} == {9}  # modelled at the full budget
+    full = [t.values[0] for t in view.complete if t.number < 5]
+    stopped = [t.values[0] for t in view.complete if t.number >= 5]
+    assert sorted(full) == [1.0, 2.0, 3.0, 4.0, 5.0]
+    assert min(stopped) > max(full)  # stopped early counts as worse, not as 0.001

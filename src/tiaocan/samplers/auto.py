@@ -12,6 +12,9 @@ a resumed study choose the same):
 5. afterwards, a long run: CMA-ES if no parameter is categorical (it starts from the best
    trial so far), TPE otherwise (both cost little per trial).
 
+In a multi-fidelity study the chosen sampler sees the trials at one budget: the largest that
+enough trials reached (see :mod:`tiaocan.samplers.multifidelity`).
+
 The choice and the reason are stored in the trial (``system_attrs["sampler"]``).
 """
 
@@ -73,6 +76,14 @@ class AutoSampler:
         return "tpe", f"{n} complete trials with categorical parameters: TPE for the long run"
 
     def sample(self, space: Space, history: History, rng: np.random.Generator) -> Proposal:
+        if history.fidelity is not None and history.trials:
+            # Values at different budgets are not comparable: model the largest budget that
+            # enough trials reached, trials stopped below it counting as worse (as BOHB does).
+            from tiaocan.samplers.multifidelity import at_budget, model_budget
+
+            budget = model_budget(history, len(space) + 2)
+            if budget is not None:
+                history = at_budget(history, budget, lower_as_worse=True)
         name, why = self.choose(space, history)
         inner = self._sampler(name)
         raw = inner.sample(space, history, rng)
