@@ -63,7 +63,7 @@ def test_auto_models_one_budget_in_multi_fidelity_studies() -> None:
         budget, value = (9, 1.0 + i) if i < 5 else (1, 0.001)
         for step in range(1, budget + 1):
             trial.report(value, step=step)
-        study.tell(trial, value)
+        study.tell(trial, value, state="complete" if budget == 9 else "pruned")
     seen: list = []
 
     class Recorder:
