@@ -16,8 +16,8 @@ from tiaocan.executors.base import LocalTickets, RealClock
 __all__ = ["InlineExecutor", "ThreadExecutor", "ProcessExecutor"]
 
 
-class InlineExecutor:
-    """One worker, in the calling thread."""
+class _InProcess:
+    """Workers in this process, on wall-clock time, sharing tickets through a lock."""
 
     separate_processes = False
     needs_heartbeat = True
@@ -27,6 +27,10 @@ class InlineExecutor:
 
     def tickets(self, limit: int | None) -> LocalTickets:
         return LocalTickets(limit)
+
+
+class InlineExecutor(_InProcess):
+    """One worker, in the calling thread."""
 
     def run(self, worker: Callable[[int], None], n_workers: int) -> None:
         if n_workers != 1:
@@ -34,17 +38,8 @@ class InlineExecutor:
         worker(0)
 
 
-class ThreadExecutor:
+class ThreadExecutor(_InProcess):
     """Workers as threads of this process (objectives that release the GIL, in-memory studies)."""
-
-    separate_processes = False
-    needs_heartbeat = True
-
-    def __init__(self) -> None:
-        self.clock = RealClock()
-
-    def tickets(self, limit: int | None) -> LocalTickets:
-        return LocalTickets(limit)
 
     def run(self, worker: Callable[[int], None], n_workers: int) -> None:
         errors: list[BaseException] = []
