@@ -7,8 +7,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tiaocan.data.augment import (AugmentConfig, DictionaryTranslator, Thesaurus, augment,
-                                  back_translate, random_delete, random_swap, synonym_replace)
+from tiaocan.data.augment import (
+    AugmentConfig,
+    DictionaryTranslator,
+    Thesaurus,
+    augment,
+    back_translate,
+    random_delete,
+    random_swap,
+    synonym_replace,
+)
 from tiaocan.data.images import shift_augment
 from tiaocan.data.vocab import Vocabulary
 from tiaocan.errors import ConfigError

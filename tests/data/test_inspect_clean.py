@@ -7,9 +7,17 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tiaocan.data.clean import (CLEAN_SPACE, CleanConfig, SpellCorrector, clean_texts,
-                                fix_mojibake, normalize_whitespace, replace_mentions,
-                                replace_urls, strip_html)
+from tiaocan.data.clean import (
+    CLEAN_SPACE,
+    CleanConfig,
+    SpellCorrector,
+    clean_texts,
+    fix_mojibake,
+    normalize_whitespace,
+    replace_mentions,
+    replace_urls,
+    strip_html,
+)
 from tiaocan.data.inspect import inspect_images, inspect_text
 from tiaocan.errors import ConfigError
 

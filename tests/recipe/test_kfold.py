@@ -6,11 +6,11 @@ import numpy as np
 import pytest
 
 torch = pytest.importorskip("torch")
-from torch import nn  # noqa: E402
+from torch import nn
 
-from tiaocan.recipe.config import TrainConfig  # noqa: E402
-from tiaocan.recipe.cv import stratified_folds  # noqa: E402
-from tiaocan.recipe.kfold import fit_folds, split_folds  # noqa: E402
+from tiaocan.recipe.config import TrainConfig
+from tiaocan.recipe.cv import stratified_folds
+from tiaocan.recipe.kfold import fit_folds, split_folds
 
 
 def _problem() -> tuple[np.ndarray, np.ndarray]:
@@ -18,6 +18,11 @@ def _problem() -> tuple[np.ndarray, np.ndarray]:
     y = np.arange(60) % 3
     X = (np.eye(3)[y] * 2 + rng.normal(0, 0.5, (60, 3))).astype(np.float32)
     return X, y
+
+
+def _seeded_linear(i: int) -> nn.Module:
+    torch.manual_seed(i)
+    return nn.Linear(3, 3)
 
 
 class _Trial:
@@ -43,8 +48,8 @@ def test_fit_folds_predicts_every_row_out_of_fold() -> None:
     folds = stratified_folds(y, 5, 0)
     data = split_folds(X, y, folds, X_test=X[:7])
     trial = _Trial()
-    out = fit_folds(lambda i: nn.Linear(3, 3), TrainConfig(lr=0.05, epochs=4, device="cpu"),
-                    data, trial=trial)
+    out = fit_folds(_seeded_linear, TrainConfig(lr=0.1, epochs=4, device="cpu"), data,
+                    trial=trial)
     assert trial.steps == [1, 2, 3, 4]
     assert out.cv.oof.shape == (60, 3) and np.allclose(out.cv.oof.sum(1), 1.0)
     assert len(out.cv.scores) == 5 and out.cv.mean > 0.8
@@ -67,3 +72,28 @@ def test_fit_folds_resumes_a_promoted_trial() -> None:
     resumed = fit_folds(build, cfg, data, trial=trial, epochs=4)
     assert trial.steps == [1, 2, 3, 4]
     assert resumed.history == pytest.approx(straight.history)
+
+
+def test_promoted_trials_resume_from_their_checkpoint_in_a_real_study(tmp_path: object) -> None:
+    import tiaocan as tc
+    from tiaocan.schedulers import SCHEDULERS
+
+    if "hyperband" not in SCHEDULERS:
+        pytest.skip("no Hyperband scheduler registered")
+    X, y = _problem()
+    data = split_folds(X, y, stratified_folds(y, 3, 0))
+
+    def objective(trial: tc.Trial) -> float:
+        cfg = TrainConfig(lr=trial.params["lr"], epochs=3, device="cpu")
+        return fit_folds(_seeded_linear, cfg, data, trial=trial,
+                         epochs=int(trial.budget)).cv.mean
+
+    study = tc.create_study(space=tc.Space(lr=tc.Float(1e-3, 0.3, log=True)), storage=":memory:",
+                            scheduler="hyperband", fidelity=tc.Fidelity("epoch", 1, 3),
+                            direction="maximize", seed=0)
+    study.optimize(objective, n_trials=6)
+    promoted = [t for t in study.trials if t.last_step is not None and t.last_step > 1]
+    assert promoted
+    for t in promoted:
+        steps = [r.step for r in t.reports]
+        assert steps == sorted(set(steps)) == list(range(1, int(steps[-1]) + 1))

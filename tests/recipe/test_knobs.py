@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import numpy as np
 import pytest
 
 torch = pytest.importorskip("torch")
-from torch import nn  # noqa: E402
+from torch import nn
 
-from tiaocan.errors import ConfigError  # noqa: E402
-from tiaocan.recipe.config import LRScaling, OptimizerName, TrainConfig  # noqa: E402
-from tiaocan.recipe.loop import Trainer, fit  # noqa: E402
-from tiaocan.recipe.optim import (build_optimizer, freeze_layers, frozen_names,  # noqa: E402
-                                  lr_factor, param_groups)
+from tiaocan.errors import ConfigError
+from tiaocan.recipe.config import LRScaling, OptimizerName, TrainConfig
+from tiaocan.recipe.loop import Trainer, fit
+from tiaocan.recipe.optim import (
+    build_optimizer,
+    freeze_layers,
+    frozen_names,
+    lr_factor,
+    param_groups,
+)
 
 
 def _data(n: int = 32, d: int = 6, k: int = 3, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
@@ -104,7 +110,7 @@ def test_warmup_then_cosine_values() -> None:
     mid = warm + (total - warm - 1) / 2  # half-way through the cosine: half the lr
     assert lr_factor(int(mid), total, warm, True) == pytest.approx(
         0.5 * (1 + math.cos(math.pi * (int(mid) - warm) / (total - warm - 1))))
-    assert all(a >= b for a, b in zip(f[4:], f[5:]))
+    assert all(a >= b for a, b in itertools.pairwise(f[4:]))
     assert lr_factor(10, 20, 0, cosine=False) == 1.0
     assert lr_factor(19, 20, 0, cosine=True, min_ratio=0.1) == pytest.approx(0.1)
 
@@ -253,3 +259,16 @@ def test_from_params_ignores_model_knobs() -> None:
     assert cfg.optimizer is OptimizerName.MOMENTUM and cfg.cosine and cfg.seed == 3
     assert cfg.lr_scaling is LRScaling.NONE
     assert np.isclose(cfg.effective_lr, 0.005)
+
+
+def test_epochs_and_gradient_clipping_act() -> None:
+    X, y = _data(32)
+    result = fit(_net(), TrainConfig(epochs=3, device="cpu"), (X, y), (X, y))
+    assert result.epochs_run == 3 and len(result.train_losses) == 3
+    model = _net()
+    t = Trainer(model, TrainConfig(optimizer="sgd", lr=1.0, batch_size=32, max_grad_norm=1e-3,
+                                   device="cpu"), X, y)
+    before = torch.cat([p.detach().flatten().clone() for p in model.parameters()])
+    t.train_epoch()
+    after = torch.cat([p.detach().flatten() for p in model.parameters()])
+    assert float((after - before).norm()) == pytest.approx(1e-3, rel=1e-3)  # lr × clipped norm
