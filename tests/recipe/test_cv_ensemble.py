@@ -91,3 +91,38 @@ def test_weighted_average_validates_weights() -> None:
         weighted_average([a, a], [1.5, -0.5])
     with pytest.raises(ConfigError, match="one weight per"):
         weighted_average([a], [0.5, 0.5])
+
+
+def _onehot(labels: np.ndarray, confidence: float = 0.9) -> np.ndarray:
+    out = np.full((len(labels), 2), 1 - confidence)
+    out[np.arange(len(labels)), labels] = confidence
+    return out
+
+
+def test_an_ensemble_that_wins_by_noise_is_not_kept() -> None:
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 2, 2000)
+    a, b = _onehot(y, 0.9), _onehot(y, 0.9)
+    a[:100] = a[:100, ::-1]          # a is wrong on rows 0-99 ...
+    a[:2] = [[0.45, 0.55][::1 if y[i] == 0 else -1] for i in range(2)]  # ... barely on rows 0, 1
+    b[2:102] = b[2:102, ::-1]        # b is wrong on rows 2-101 ...
+    b[100:102] = [[0.45, 0.55][::1 if y[i] == 0 else -1] for i in (100, 101)]  # ... barely on 100, 101
+    loose = greedy_ensemble([a, b], y, loss=error_rate, min_gain_se=0)
+    assert all(w > 0 for w in loose.weights)  # mixing fixes rows 0, 1, 100, 101: 2 samples net
+    fit = greedy_ensemble([a, b], y, loss=error_rate)
+    assert sorted(fit.weights) == [0.0, 1.0]  # 2 of 2000 is noise: the best single model is kept
+    assert fit.loss == min(fit.single_losses)
+
+
+def test_an_ensemble_of_complementary_models_is_kept() -> None:
+    rng = np.random.default_rng(1)
+    y = rng.integers(0, 2, 3000)
+    members = []
+    for k in range(3):  # each wrong on a different third of 30 % of rows
+        p = y.copy()
+        wrong = rng.random(len(y)) < 0.3
+        p[wrong] = 1 - p[wrong]
+        members.append(_onehot(p, 0.7 + 0.05 * k))
+    fit = greedy_ensemble(members, y, loss=error_rate)
+    assert sum(w > 0 for w in fit.weights) >= 2
+    assert fit.loss < min(fit.single_losses) - 0.05

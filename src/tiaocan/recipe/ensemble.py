@@ -4,7 +4,11 @@ Reference: Caruana, Niculescu-Mizil, Crew & Ksikes, "Ensemble Selection from Lib
 Models", ICML 2004. Greedy forward selection *with replacement*, initialised with the best
 single model; the weight of a model is how often it was picked, so weights are non-negative
 and sum to one. The round with the lowest OOF loss is kept, so the ensemble is never worse
-than the best single model on the data it was fitted on.
+than the best single model on the data it was fitted on — and it is kept only when its gain
+over the best single model exceeds ``min_gain_se`` standard errors of the paired per-sample
+difference (a one-sided test at about 2.5 % by default): a gain of a few samples is noise
+that the selection fitted, and costs accuracy on new data. For the error rate the rule reads
+simply: the ensemble must fix more than ``min_gain_se²`` samples net.
 
 >>> import numpy as np
 >>> y = np.array([0, 1, 1, 0])
@@ -70,7 +74,7 @@ def weighted_average(preds: Sequence[np.ndarray], weights: Sequence[float]) -> n
 
 
 def greedy_ensemble(preds: Sequence[np.ndarray], y: np.ndarray, n_rounds: int = 50,
-                    loss: Loss = log_loss) -> EnsembleFit:
+                    loss: Loss = log_loss, min_gain_se: float = 2.0) -> EnsembleFit:
     """Caruana et al.'s ensemble selection on out-of-fold predictions.
 
     Args:
@@ -78,6 +82,8 @@ def greedy_ensemble(preds: Sequence[np.ndarray], y: np.ndarray, n_rounds: int = 
         y: the true labels of those samples.
         n_rounds: picks after the initial best model.
         loss: lower is better (default: log loss).
+        min_gain_se: keep the ensemble only if it beats the best single model by more than
+            this many standard errors of the per-sample loss difference (0: any gain).
     """
     if not preds:
         raise ConfigError("greedy_ensemble needs at least one prediction array, received none")
@@ -98,5 +104,20 @@ def greedy_ensemble(preds: Sequence[np.ndarray], y: np.ndarray, n_rounds: int = 
         trace.append(trial_losses[pick])
         if trial_losses[pick] < best_loss - 1e-12:
             best_loss, best_counts = trial_losses[pick], counts.copy()
+    best = int(np.argmin(singles))
+    mixed = np.tensordot(best_counts / best_counts.sum(), stack, axes=1)
+    if best_counts.sum() > 1 and not _significant(stack[best], mixed, y, loss, min_gain_se):
+        best_counts, best_loss = np.eye(len(stack), dtype=int)[best], singles[best]
     weights = tuple(float(c / best_counts.sum()) for c in best_counts)
     return EnsembleFit(weights, float(best_loss), singles, tuple(trace))
+
+
+def _significant(single: np.ndarray, ensemble: np.ndarray, y: np.ndarray, loss: Loss,
+                 min_gain_se: float) -> bool:
+    """Whether the ensemble's mean per-sample gain exceeds ``min_gain_se`` standard errors."""
+    if min_gain_se <= 0:
+        return True
+    diff = np.array([loss(y[i:i + 1], single[i:i + 1]) - loss(y[i:i + 1], ensemble[i:i + 1])
+                     for i in range(len(y))])
+    se = diff.std(ddof=1) / np.sqrt(len(diff)) if len(diff) > 1 else np.inf
+    return bool(diff.mean() > min_gain_se * se)
