@@ -15,7 +15,7 @@ $(BIN)/python:
 
 # torch is pinned by constraints.txt (a CPU build); it is an extra, never a core requirement.
 $(VENV)/.installed: $(BIN)/python pyproject.toml constraints.txt
-	$(PIP) install -c constraints.txt -e ".[all,torch,test]"
+	$(PIP) install -c constraints.txt -e ".[all,torch,tensorboard,mlflow,test]"
 	touch $@
 
 # Debian packages the tests use: a PostgreSQL server and headless Chromium.
