@@ -5,7 +5,8 @@ low fidelities, the MNIST-1D MLP with epochs, and a TF-IDF text classifier with 
 fraction (tables built once). Every method runs on the simulated executor with 1 and 4
 workers for the same total compute: a time budget ``T = 64 x`` (median full-budget training
 time; ``16 x`` on the 64-configuration tables) on one worker, ``T / 4`` on four. Peers in the same run: Optuna (TPE + HyperbandPruner,
-TPE + SuccessiveHalvingPruner); the baseline is random search at the full budget.
+TPE + SuccessiveHalvingPruner), Syne Tune (ASHA, BOHB; ``peers_synetune.py``) and DEHB
+(``peers_dehb.py``); the baseline is random search at the full budget.
 Writes ``results/`` (JSON summary, regret curves PNG, the Markdown tables) and prints the
 tables: median regret over seeds at 25/50/100 % of T, and the fraction of T each method needs
 to reach random search's final median regret.
@@ -79,6 +80,7 @@ def _cached(jobs: list[tuple[str, str, int, int]]) -> dict[Any, Any]:
 def main(argv: list[str] | None = None) -> None:
     from benchmarks.multifidelity.report import (
         format_tables,
+        format_time_to_target,
         format_verdict,
         plot,
         regret_curve,
@@ -125,7 +127,8 @@ def main(argv: list[str] | None = None) -> None:
         curves.setdefault(key, []).append(regret_curve(trace, optima[key[0]], grid * horizon))
         seconds[key[2]] = seconds.get(key[2], 0.0) + spent
     summary = summarise(curves, grid)
-    tables = format_tables(summary) + "\n" + format_verdict(summary)
+    tables = (format_tables(summary) + "\n" + format_verdict(summary) + "\n"
+              + format_time_to_target(summary))
     plot(summary, grid, RESULTS / "regret_curves.png")
     (RESULTS / "tables.md").write_text(tables + "\n")
     compact = {f"{p}|{w}": {"target": block["target"],

@@ -8,10 +8,16 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["format_tables", "format_verdict", "plot", "regret_curve", "summarise"]
+__all__ = ["format_tables", "format_time_to_target", "format_verdict", "is_peer", "plot", "regret_curve",
+           "summarise"]
 
 FRACTIONS = (0.25, 0.5, 1.0)
 BASELINE = "random (full budget)"
+PEER_PREFIXES = ("optuna", "synetune", "dehb")  # method-name prefixes of the peer libraries
+
+
+def is_peer(method: str) -> bool:
+    return method.startswith(PEER_PREFIXES)
 
 
 def regret_curve(trace: Sequence[Sequence[float]], optimum: float, grid: np.ndarray) -> np.ndarray:
@@ -65,28 +71,54 @@ def format_tables(summary: dict[tuple[str, int], dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
+def _fmt_t(t: float) -> str:
+    return "never" if not np.isfinite(t) else f"{t:.3f}"
+
+
+def _best(rows: dict[str, Any]) -> tuple[list[float], str, tuple[str, float]]:
+    """Best median regret at each fraction, the method best at 100 %, the fastest to target."""
+    best = [min(r["regret"][i] for r in rows.values()) for i in range(len(FRACTIONS))]
+    final = min(rows, key=lambda m: (rows[m]["regret"][-1], rows[m]["time_to_target"]))
+    fastest = min(rows.items(), key=lambda kv: (kv[1]["time_to_target"], kv[1]["regret"][-1]))
+    return best, final, (fastest[0], fastest[1]["time_to_target"])
+
+
 def format_verdict(summary: dict[tuple[str, int], dict[str, Any]]) -> str:
     """The bars: best tiaocan method vs the random target, and tiaocan's BOHB-or-better vs the
-    best peer (Optuna) at 25/50/100 % of the time."""
-    header = ("| problem | workers | best tc time-to-target (≤ 0.333?) | "
-              "tc best @25/50/100% | peer best @25/50/100% | tc ≤ peer at |")
+    best peer (Optuna, Syne Tune, DEHB) at 25/50/100 % of the time."""
+    header = ("| problem | workers | fastest tc to target (≤ 0.333?) | fastest peer to target | "
+              "tc best @25/50/100% (best @100%) | peer best @25/50/100% (best @100%) | tc ≤ peer at |")
     lines = ["\n### Bars: best tiaocan vs random target and vs best peer (median regret)",
-             header, "|---|---|---|---|---|---|"]
+             header, "|---|---|---|---|---|---|---|"]
     for (problem, workers), block in summary.items():
         rows = block["methods"]
         tc_rows = {m: r for m, r in rows.items() if m.startswith("tc ")}
-        peers = {m: r for m, r in rows.items() if m.startswith("optuna")}
+        peers = {m: r for m, r in rows.items() if is_peer(m)}
         if not tc_rows or not peers:
             continue
-        fastest = min(tc_rows.items(), key=lambda kv: kv[1]["time_to_target"])
-        tc_best = [min(r["regret"][i] for r in tc_rows.values()) for i in range(len(FRACTIONS))]
-        peer_best = [min(r["regret"][i] for r in peers.values()) for i in range(len(FRACTIONS))]
+        tc_best, tc_final, tc_fast = _best(tc_rows)
+        peer_best, peer_final, peer_fast = _best(peers)
         wins = [f"{int(f * 100)}%" for f, a, b in zip(FRACTIONS, tc_best, peer_best) if a <= b + 1e-12]
-        t = fastest[1]["time_to_target"]
-        lines.append(f"| {problem} | {workers} | {fastest[0]}: "
-                     f"{'never' if not np.isfinite(t) else f'{t:.3f}'} | "
-                     + " / ".join(f"{v:.3g}" for v in tc_best) + " | "
-                     + " / ".join(f"{v:.3g}" for v in peer_best) + f" | {', '.join(wins) or 'none'} |")
+        lines.append(f"| {problem} | {workers} | {tc_fast[0]}: {_fmt_t(tc_fast[1])} | "
+                     f"{peer_fast[0]}: {_fmt_t(peer_fast[1])} | "
+                     + " / ".join(f"{v:.3g}" for v in tc_best) + f" ({tc_final}) | "
+                     + " / ".join(f"{v:.3g}" for v in peer_best) + f" ({peer_final}) | "
+                     + f"{', '.join(wins) or 'none'} |")
+    return "\n".join(lines)
+
+
+def format_time_to_target(summary: dict[tuple[str, int], dict[str, Any]]) -> str:
+    """One row per method: the fraction of T it needs to reach random's final median regret,
+    per (problem, workers) cell, and in how many cells it gets there at all."""
+    cells = list(summary)
+    methods = sorted({m for block in summary.values() for m in block["methods"]})
+    head = " | ".join(f"{p.removeprefix('mf_')} {w}w" for p, w in cells)
+    lines = ["\n### Time to random's final median regret (fraction of T; per method)",
+             f"| method | {head} | reached |", "|---" * (len(cells) + 2) + "|"]
+    for m in methods:
+        ts = [summary[c]["methods"].get(m, {}).get("time_to_target", float("inf")) for c in cells]
+        reached = sum(bool(np.isfinite(t)) for t in ts)
+        lines.append(f"| {m} | " + " | ".join(_fmt_t(t) for t in ts) + f" | {reached}/{len(cells)} |")
     return "\n".join(lines)
 
 
@@ -97,6 +129,8 @@ def plot(summary: dict[tuple[str, int], dict[str, Any]], grid: np.ndarray, path:
     import matplotlib.pyplot as plt
 
     keys = list(summary)
+    names = sorted({m for block in summary.values() for m in block["methods"]})
+    colors = {m: plt.get_cmap("tab20")(i % 20) for i, m in enumerate(names)}
     problems = sorted({p for p, _ in keys})
     workers = sorted({w for _, w in keys})
     fig, axes = plt.subplots(len(problems), len(workers), figsize=(6 * len(workers), 3.2 * len(problems)),
@@ -109,8 +143,9 @@ def plot(summary: dict[tuple[str, int], dict[str, Any]], grid: np.ndarray, path:
                 continue
             for m, row in sorted(block["methods"].items()):
                 curve = np.array(row["median_curve"])
-                style = "--" if m.startswith("optuna") else (":" if m == BASELINE else "-")
-                ax.plot(grid / grid[-1], np.where(np.isfinite(curve), curve, np.nan), style, label=m)
+                style = "--" if is_peer(m) else (":" if m == BASELINE else "-")
+                ax.plot(grid / grid[-1], np.where(np.isfinite(curve), curve, np.nan), style, label=m,
+                        color=colors[m])  # one colour per method across panels (13 > 10 defaults)
             ax.set_yscale("log")
             ax.set_title(f"{p}, {w} worker(s)", fontsize=9)
             ax.set_xlabel("simulated wall-clock time / budget T", fontsize=8)

@@ -1,6 +1,7 @@
 """Runs one method on one multi-fidelity problem on the simulated clock; returns its trace.
 
-Every method, tiaocan's and Optuna's, runs on tiaocan's ``SimulatedExecutor``: the objective
+Every method, tiaocan's and the peers' (Optuna here; Syne Tune in ``peers_synetune.py``, DEHB
+in ``peers_dehb.py``), runs on tiaocan's ``SimulatedExecutor``: the objective
 spends the problem's simulated training time with ``clock.sleep`` (``trial.sleep`` for
 tiaocan), so all methods are charged the same way for the same work, and a run is repeatable.
 A trace is the list of ``(simulated time, true full-budget loss)`` of every evaluation that
@@ -26,8 +27,9 @@ Trace = list[tuple[float, float]]
 @dataclass(frozen=True)
 class Method:
     name: str
-    library: str             # "tiaocan" or "optuna"
-    build: Callable[[int], Any]  # seed -> (scheduler, sampler) or (optuna sampler, pruner)
+    library: str             # "tiaocan", "optuna", "synetune" or "dehb"
+    build: Callable[[int], Any]  # seed -> (scheduler, sampler) or (optuna sampler, pruner);
+    # for "synetune" the kind ("asha" / "bohb"), unused for "dehb" (peers_*.py build their own)
     stopping: bool = False   # the objective reports every step and obeys should_stop
 
 
@@ -70,6 +72,9 @@ def _methods() -> dict[str, Method]:
         Method("tc MOBSTER", "tiaocan", _tc(MOBSTER, lambda: BudgetGP(n_candidates=256, max_points=100, max_fit_points=30))),
         Method("optuna TPE+Hyperband", "optuna", _optuna("hyperband"), stopping=True),
         Method("optuna TPE+SHA", "optuna", _optuna("sha"), stopping=True),
+        Method("synetune ASHA", "synetune", lambda seed: "asha", stopping=True),
+        Method("synetune BOHB", "synetune", lambda seed: "bohb", stopping=True),
+        Method("dehb DEHB", "dehb", lambda seed: None),
     ]}
 
 
@@ -167,6 +172,14 @@ def _suggest(trial: Any, space: tc.Space) -> dict[str, Any]:
 def run(problem: MFProblem, method_name: str, n_workers: int, horizon: float, seed: int) -> Trace:
     """The trace of one run (see the module docstring)."""
     method = METHODS[method_name]
+    if method.library == "synetune":
+        from benchmarks.multifidelity import peers_synetune
+
+        return peers_synetune.run(problem, method.build(seed), n_workers, horizon, seed)
+    if method.library == "dehb":
+        from benchmarks.multifidelity import peers_dehb
+
+        return peers_dehb.run(problem, n_workers, horizon, seed)
     if method.library == "optuna":
         return _optuna_run(problem, method, n_workers, horizon, seed)
     return _tiaocan(problem, method, n_workers, horizon, seed)
