@@ -9,7 +9,7 @@ from scipy.optimize import approx_fprime
 from scipy.special import ndtr
 from scipy.stats import norm
 
-from tiaocan._numeric.acquisition import log_ei, log_h, maximize_log_ei
+from tiaocan._numeric.acquisition import _starts, log_ei, log_h, maximize_log_ei
 from tiaocan._numeric.gp import _neg_log_posterior, fit_gp
 
 
@@ -65,3 +65,24 @@ def test_acquisition_prefers_the_promising_region():
                                    np.random.default_rng(0), n_choices=np.zeros(2),
                                    snap=lambda a: a, anchors=x[2:3])
     assert np.isfinite(score) and 0.3 < point[0] < 0.7
+
+
+def test_acquisition_refines_the_incumbent_below_the_old_exclusion_radius():
+    # Observed points bracket the minimum at 0.503 within 0.005: the maximiser must still be
+    # able to propose next to them (it used to refuse anything within 0.01 of a seen point).
+    x = np.array([0.0, 0.2, 0.4, 0.5, 0.507, 0.6, 0.8, 1.0])[:, None]
+    y = (x[:, 0] - 0.503) ** 2
+    ys = (y - y.mean()) / y.std()
+    gp = fit_gp(x, ys, np.array([False]))
+    point, _ = maximize_log_ei(gp, float(ys.min()), np.random.default_rng(0), n_choices=np.zeros(1),
+                               snap=lambda a: a, anchors=x[np.argsort(ys)[:2]], avoid=x)
+    gap = np.min(np.abs(x[:, 0] - point[0]))
+    assert abs(point[0] - 0.503) < 0.015 and 0 < gap < 0.01  # close to seen points, no repeat
+
+
+def test_starting_points_are_the_best_then_an_ei_weighted_draw():
+    scores = np.array([-50.0, 0.0, -1.0, -2.0, -60.0, -0.5])
+    picks = _starts(scores, 4, np.random.default_rng(0))
+    assert picks[0] == 1 and len(set(picks.tolist())) == 4
+    assert not {0, 4} & set(picks.tolist())  # weight exp(-50) is never drawn
+    assert len(_starts(np.array([0.0, -np.inf, -np.inf]), 5, np.random.default_rng(0))) == 1

@@ -5,8 +5,9 @@ Reference:
     Improvement for Bayesian Optimization. NeurIPS. (eq. 9: log h(z), h(z) = φ(z) + zΦ(z)).
 
 The acquisition is maximised from many starting points: scrambled Sobol' points and
-perturbations of the best observations, the best few refined together by L-BFGS-B on the
-continuous coordinates, then snapped to the grid of discrete ones (the caller's ``snap``) and
+perturbations of the best observations; the best, the incumbent and an EI-weighted draw of the
+others are refined one by one by L-BFGS-B on the continuous coordinates (scaled by the
+lengthscales), then snapped to the grid of discrete ones (the caller's ``snap``) and
 re-scored there, and categorical coordinates improved by trying every value (exact, no rounding).
 """
 
@@ -69,26 +70,30 @@ def log_ei(gp: GP, x: np.ndarray, best: float, grad: bool = False
 
 def maximize_log_ei(
     gp: GP, best: float, rng: np.random.Generator, *, n_choices: np.ndarray,
-    snap: Callable[[np.ndarray], np.ndarray], anchors: np.ndarray, n_sobol: int = 1024,
-    n_local: int = 256, n_restarts: int = 4, maxiter: int = 50, avoid: np.ndarray | None = None,
-    min_dist: float = 0.01,
+    snap: Callable[[np.ndarray], np.ndarray], anchors: np.ndarray, n_sobol: int = 2048,
+    n_local: int = 256, n_restarts: int = 10, maxiter: int = 200, avoid: np.ndarray | None = None,
+    min_dist: float = 1e-6,
 ) -> tuple[np.ndarray, float]:
     """The point of the unit cube with the largest LogEI (categorical columns: indices).
+
+    Starting points of the gradient ascent (as Optuna's ``optimize_acqf_mixed``): the best
+    candidate, the best anchor itself (so the incumbent's basin is always refined to
+    convergence), and the others drawn from all candidates with probability ∝ EI (roulette
+    wheel), which spreads the local searches over every basin the model still finds promising.
 
     Args:
         n_choices: per column, the number of categories (0 for numerical columns).
         snap: maps points to valid ones (discrete coordinates to their cell centres).
-        anchors: good observed points to perturb (rows).
+        anchors: good observed points, best first: refined and perturbed.
         avoid, min_dist: points (observed, pending) that a proposal must not repeat: candidates
-            closer than ``min_dist`` in every continuous coordinate, with the same categories,
-            are dropped — a near-noiseless GP otherwise keeps re-proposing its incumbent.
+            within ``min_dist`` in every continuous coordinate, with the same categories, are
+            dropped (after snapping, a discrete space would otherwise re-propose seen points).
     """
     from scipy.stats import qmc
 
     dim = len(n_choices)
     is_cat = n_choices > 0
-    seed = int(rng.integers(2**31))
-    pool = qmc.Sobol(dim, scramble=True, seed=seed).random(n_sobol)
+    pool = qmc.Sobol(dim, scramble=True, seed=int(rng.integers(2**31))).random(n_sobol)
     pool[:, is_cat] = np.minimum(np.floor(pool[:, is_cat] * n_choices[is_cat]), n_choices[is_cat] - 1)
     if len(anchors):  # local search around good points; a fifth of the categories re-drawn
         picks = anchors[rng.integers(len(anchors), size=n_local)]
@@ -99,7 +104,7 @@ def maximize_log_ei(
         pool = np.vstack([pool, local])
     pool = snap(pool)
     scores, _ = log_ei(gp, pool, best)
-    starts = pool[np.argsort(-scores, kind="stable")[:n_restarts]]
+    starts = np.vstack([pool[_starts(scores, n_restarts - min(1, len(anchors)), rng)], anchors[:1]])
     refined = snap(_refine(gp, best, starts, is_cat, maxiter))
     cand = np.vstack([pool, refined])
     cand_scores = np.concatenate([scores, log_ei(gp, refined, best)[0]])
@@ -113,6 +118,17 @@ def maximize_log_ei(
     return x, score
 
 
+def _starts(scores: np.ndarray, n: int, rng: np.random.Generator) -> np.ndarray:
+    """The best index, then ``n - 1`` others drawn without replacement with p ∝ exp(score)."""
+    top = int(np.argmax(scores))
+    p = np.exp(scores - scores[top])
+    p[top] = 0.0
+    k = min(n - 1, int(np.count_nonzero(p > 0)))
+    if k <= 0:
+        return np.array([top])
+    return np.append(top, rng.choice(len(scores), size=k, replace=False, p=p / p.sum()))
+
+
 def _too_close(x: np.ndarray, avoid: np.ndarray, is_cat: np.ndarray, min_dist: float) -> np.ndarray:
     """Rows of ``x`` within ``min_dist`` (L∞, continuous part) of a row of ``avoid``."""
     close = np.ones((len(x), len(avoid)), bool)
@@ -123,25 +139,31 @@ def _too_close(x: np.ndarray, avoid: np.ndarray, is_cat: np.ndarray, min_dist: f
 
 
 def _refine(gp: GP, best: float, starts: np.ndarray, is_cat: np.ndarray, maxiter: int) -> np.ndarray:
-    """L-BFGS-B on the continuous coordinates of all starts at once (independent sums)."""
+    """L-BFGS-B on the continuous coordinates of each start, run to convergence.
+
+    The coordinates are divided by the kernel's lengthscales (as Optuna's ``optim_mixed``), so
+    the acquisition has about the same curvature in every direction: a long lengthscale
+    otherwise leaves its coordinate almost unmoved within the iteration budget.
+    """
     from scipy.optimize import minimize
 
     cont = np.flatnonzero(~is_cat)
     if not len(cont) or not len(starts):
         return starts
-    m = len(starts)
-
-    def fun(flat: np.ndarray) -> tuple[float, np.ndarray]:
-        x = starts.copy()
-        x[:, cont] = flat.reshape(m, len(cont))
-        val, g = log_ei(gp, x, best, grad=True)
-        assert g is not None  # grad=True returns one
-        return -float(val.sum()), -g[:, cont].ravel()
-
-    res = minimize(fun, starts[:, cont].ravel(), jac=True, method="L-BFGS-B",
-                   bounds=[(0.0, 1.0)] * (m * len(cont)), options={"maxiter": maxiter})
+    ls = 1.0 / np.sqrt(gp.rho[cont])
     out = starts.copy()
-    out[:, cont] = np.clip(res.x.reshape(m, len(cont)), 0.0, 1.0)
+    for row in out:
+        def fun(u: np.ndarray, row: np.ndarray = row) -> tuple[float, np.ndarray]:
+            x = row.copy()
+            x[cont] = u * ls
+            val, g = log_ei(gp, x[None], best, grad=True)
+            assert g is not None  # grad=True returns one
+            return -float(val[0]), -g[0, cont] * ls
+
+        res = minimize(fun, row[cont] / ls, jac=True, method="L-BFGS-B",
+                       bounds=[(0.0, 1.0 / s) for s in ls], options={"maxiter": maxiter, "gtol": 1e-4})
+        if np.all(np.isfinite(res.x)):
+            row[cont] = np.clip(res.x * ls, 0.0, 1.0)
     return out
 
 

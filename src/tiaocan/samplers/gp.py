@@ -41,7 +41,8 @@ class GPSampler:
         max_fit_points: at most this many trials fit the kernel hyperparameters.
         max_points: at most this many trials condition the GP (the best and a spread).
         n_candidates: Sobol candidates scored before the gradient refinement.
-        n_restarts: best candidates refined by L-BFGS-B.
+        n_restarts: L-BFGS-B runs: the best candidate, the incumbent, and candidates drawn
+            with probability ∝ EI (as Optuna's GPSampler), each run to convergence.
 
     >>> import tiaocan as tc
     >>> study = tc.create_study(space=tc.Space(x=tc.Float(-3, 3)), sampler=GPSampler(), seed=0)
@@ -51,7 +52,7 @@ class GPSampler:
     """
 
     def __init__(self, n_startup_trials: int | None = None, max_fit_points: int = 200,
-                 max_points: int = 1000, n_candidates: int = 1024, n_restarts: int = 4) -> None:
+                 max_points: int = 1000, n_candidates: int = 2048, n_restarts: int = 10) -> None:
         for name, value, low in (("max_fit_points", max_fit_points, 10), ("max_points", max_points, 10),
                                  ("n_candidates", n_candidates, 1), ("n_restarts", n_restarts, 1)):
             if isinstance(value, bool) or not isinstance(value, int) or value < low:
