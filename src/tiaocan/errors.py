@@ -18,15 +18,15 @@ from the builtin a user would catch (``ValueError``, ``LookupError``, ``ImportEr
 from __future__ import annotations
 
 __all__ = [
-    "TiaocanError",
     "ConfigError",
-    "StorageError",
-    "SchemaVersionError",
-    "StudyNotFoundError",
     "DuplicateStudyError",
     "DuplicateTrialKeyError",
     "GridExhaustedError",
     "MissingExtraError",
+    "SchemaVersionError",
+    "StorageError",
+    "StudyNotFoundError",
+    "TiaocanError",
     "TrialPruned",
     "require",
 ]

@@ -19,7 +19,13 @@ import traceback
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, cast
 
-from tiaocan.errors import ConfigError, DuplicateTrialKeyError, GridExhaustedError, StorageError, TrialPruned
+from tiaocan.errors import (
+    ConfigError,
+    DuplicateTrialKeyError,
+    GridExhaustedError,
+    StorageError,
+    TrialPruned,
+)
 from tiaocan.samplers.base import Proposal
 from tiaocan.schedulers.base import Decision, JobKind
 from tiaocan.seeding import sampler_rng
@@ -31,7 +37,7 @@ if TYPE_CHECKING:
     from tiaocan.executors.base import Clock, Executor, Tickets
     from tiaocan.study import Study
 
-__all__ = ["TrialRuntime", "ask", "tell", "run_trial", "run_worker", "optimize"]
+__all__ = ["TrialRuntime", "ask", "optimize", "run_trial", "run_worker", "tell"]
 
 log = logging.getLogger("tiaocan")
 Objective = Callable[[Trial], Any]
@@ -224,9 +230,12 @@ def tell(study: Study, trial: FrozenTrial | Trial | int, values: Any = None, *,
 def _report_at_budget(study: Study, record: FrozenTrial, values: Any) -> None:
     """Keep the value reached at the trial's budget on its curve, so schedulers and samplers
     can compare trials at a budget even when the objective reported nothing (data fraction)."""
+    budget = record.budget
+    if budget is None:
+        return
     reports = study.history().trials[record.number].reports
-    if not any(abs(r.step - record.budget) <= 1e-9 * max(1.0, abs(record.budget)) for r in reports):
-        study.storage.add_report(record.trial_id, record.budget, values)
+    if not any(abs(r.step - budget) <= 1e-9 * max(1.0, abs(budget)) for r in reports):
+        study.storage.add_report(record.trial_id, budget, values)
 
 
 def _resolve(study: Study, trial: FrozenTrial | Trial | int) -> FrozenTrial:

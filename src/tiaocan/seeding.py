@@ -10,7 +10,7 @@ import secrets
 
 import numpy as np
 
-__all__ = ["new_study_seed", "trial_seed", "sampler_rng"]
+__all__ = ["new_study_seed", "sampler_rng", "trial_seed"]
 
 _TRIAL_SEED = 0
 _SAMPLER = 1

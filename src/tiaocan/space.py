@@ -28,7 +28,7 @@ import numpy as np
 
 from tiaocan.errors import ConfigError
 
-__all__ = ["Float", "Int", "Categorical", "Param", "Space"]
+__all__ = ["Categorical", "Float", "Int", "Param", "Space"]
 
 Condition = tuple[tuple[str, tuple[Any, ...]], ...]
 _JSON_SCALARS = (str, int, float, bool, type(None))

@@ -32,7 +32,7 @@ from tiaocan.storage import Storage, TrialCache, get_storage
 from tiaocan.storage.base import StudyRecord
 from tiaocan.trial import Direction, FrozenTrial, Trial, TrialState
 
-__all__ = ["Study", "create_study", "load_study", "delete_study", "list_studies"]
+__all__ = ["Study", "create_study", "delete_study", "list_studies", "load_study"]
 
 log = logging.getLogger("tiaocan")
 
@@ -283,8 +283,8 @@ def create_study(
     sampler_obj = default() if callable(default) else get_sampler(sampler)
     store = get_storage(storage)
     name = name or f"study-{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:6]}"
-    options = {"max_retries": max_retries, "heartbeat_interval": heartbeat_interval,
-               "heartbeat_grace": heartbeat_grace}
+    options: dict[str, Any] = {"max_retries": max_retries, "heartbeat_interval": heartbeat_interval,
+                               "heartbeat_grace": heartbeat_grace}
     from tiaocan.tracking.manifest import environment
 
     attrs = {"sampler": describe(sampler_obj), "scheduler": describe(scheduler_obj),

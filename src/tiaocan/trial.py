@@ -18,7 +18,7 @@ from tiaocan.errors import ConfigError
 if TYPE_CHECKING:
     from tiaocan.loop import TrialRuntime
 
-__all__ = ["TrialState", "Direction", "Report", "FrozenTrial", "Trial", "as_values"]
+__all__ = ["Direction", "FrozenTrial", "Report", "Trial", "TrialState", "as_values"]
 
 
 class TrialState(enum.Enum):

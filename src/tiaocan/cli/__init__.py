@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 from tiaocan.errors import TiaocanError
 
-__all__ = ["main", "COMMAND_MODULES"]
+__all__ = ["COMMAND_MODULES", "main"]
 
 #: Modules that each add sub-commands (``register(subparsers)`` sets ``func`` on the parser).
 COMMAND_MODULES = [

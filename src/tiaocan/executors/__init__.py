@@ -7,8 +7,19 @@ from tiaocan.executors.base import Clock, Executor, LocalTickets, RealClock, Tic
 from tiaocan.executors.local import InlineExecutor, ProcessExecutor, ThreadExecutor
 from tiaocan.executors.simulated import SimulatedClock, SimulatedExecutor
 
-__all__ = ["Clock", "RealClock", "Executor", "Tickets", "LocalTickets", "InlineExecutor",
-           "ThreadExecutor", "ProcessExecutor", "DaskExecutor", "SimulatedClock", "SimulatedExecutor"]
+__all__ = [
+    "Clock",
+    "DaskExecutor",
+    "Executor",
+    "InlineExecutor",
+    "LocalTickets",
+    "ProcessExecutor",
+    "RealClock",
+    "SimulatedClock",
+    "SimulatedExecutor",
+    "ThreadExecutor",
+    "Tickets",
+]
 
 
 def __getattr__(name: str) -> object:

@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable
 from typing import Protocol, runtime_checkable
 
-__all__ = ["Clock", "RealClock", "Tickets", "LocalTickets", "Executor"]
+__all__ = ["Clock", "Executor", "LocalTickets", "RealClock", "Tickets"]
 
 
 @runtime_checkable

@@ -13,7 +13,7 @@ from typing import Any
 from tiaocan.errors import ConfigError, TiaocanError
 from tiaocan.executors.base import LocalTickets, RealClock
 
-__all__ = ["InlineExecutor", "ThreadExecutor", "ProcessExecutor"]
+__all__ = ["InlineExecutor", "ProcessExecutor", "ThreadExecutor"]
 
 
 class _InProcess:

@@ -10,20 +10,33 @@ from __future__ import annotations
 from typing import Any
 
 from tiaocan.errors import ConfigError
+from tiaocan.samplers.auto import AutoSampler
 from tiaocan.samplers.base import FunctionSampler, History, Proposal, Sampler, describe, rebuild
+from tiaocan.samplers.cmaes import CMAESSampler
+from tiaocan.samplers.evolution import RegularizedEvolutionSampler
+from tiaocan.samplers.gp import GPSampler
 from tiaocan.samplers.grid import GridSampler
 from tiaocan.samplers.random import RandomSampler
 from tiaocan.samplers.sobol import SobolSampler
 from tiaocan.samplers.tpe import TPESampler
-from tiaocan.samplers.gp import GPSampler
-from tiaocan.samplers.cmaes import CMAESSampler
-from tiaocan.samplers.evolution import RegularizedEvolutionSampler
-from tiaocan.samplers.auto import AutoSampler
 
 __all__ = [
-    "Sampler", "History", "Proposal", "FunctionSampler", "RandomSampler", "GridSampler",
-    "SobolSampler", "TPESampler", "GPSampler", "CMAESSampler", "RegularizedEvolutionSampler",
-    "AutoSampler", "SAMPLERS", "get_sampler", "describe", "rebuild",
+    "SAMPLERS",
+    "AutoSampler",
+    "CMAESSampler",
+    "FunctionSampler",
+    "GPSampler",
+    "GridSampler",
+    "History",
+    "Proposal",
+    "RandomSampler",
+    "RegularizedEvolutionSampler",
+    "Sampler",
+    "SobolSampler",
+    "TPESampler",
+    "describe",
+    "get_sampler",
+    "rebuild",
 ]
 
 #: Names accepted by ``create_study(sampler=...)`` and the class each builds (default options).

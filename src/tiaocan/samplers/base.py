@@ -19,7 +19,7 @@ from tiaocan.fidelity import Fidelity
 from tiaocan.space import Space
 from tiaocan.trial import Direction, FrozenTrial, TrialState
 
-__all__ = ["History", "Proposal", "Sampler", "FunctionSampler", "describe", "rebuild"]
+__all__ = ["FunctionSampler", "History", "Proposal", "Sampler", "describe", "rebuild"]
 
 
 @dataclass(frozen=True)

@@ -17,8 +17,15 @@ from tiaocan.storage.cache import TrialCache
 from tiaocan.storage.memory import InMemoryStorage
 
 __all__ = [
-    "Storage", "StudyRecord", "Changes", "InMemoryStorage", "SQLStorage", "TrialCache",
-    "get_storage", "artifact_root", "DEFAULT_STORAGE",
+    "DEFAULT_STORAGE",
+    "Changes",
+    "InMemoryStorage",
+    "SQLStorage",
+    "Storage",
+    "StudyRecord",
+    "TrialCache",
+    "artifact_root",
+    "get_storage",
 ]
 
 DEFAULT_STORAGE = "sqlite:///tiaocan.db"

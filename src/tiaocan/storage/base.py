@@ -15,7 +15,7 @@ from typing import Any, Protocol, runtime_checkable
 
 from tiaocan.trial import Direction, FrozenTrial, Report, TrialState
 
-__all__ = ["StudyRecord", "Changes", "Storage", "to_json", "UNSET", "SCHEMA_VERSION"]
+__all__ = ["SCHEMA_VERSION", "UNSET", "Changes", "Storage", "StudyRecord", "to_json"]
 
 SCHEMA_VERSION = 1
 

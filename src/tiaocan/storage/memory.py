@@ -9,7 +9,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from tiaocan.errors import DuplicateStudyError, DuplicateTrialKeyError, StorageError, StudyNotFoundError
+from tiaocan.errors import (
+    DuplicateStudyError,
+    DuplicateTrialKeyError,
+    StorageError,
+    StudyNotFoundError,
+)
 from tiaocan.seeding import trial_seed
 from tiaocan.storage.base import UNSET, Changes, StudyRecord, to_json
 

@@ -21,7 +21,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-__all__ = ["metadata", "meta", "studies", "trials", "reports"]
+__all__ = ["meta", "metadata", "reports", "studies", "trials"]
 
 metadata = MetaData()
 

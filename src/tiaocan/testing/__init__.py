@@ -11,4 +11,4 @@ from tiaocan.testing.sampler import CONFORMANCE_SPACES, check_sampler
 from tiaocan.testing.scheduler import check_scheduler
 from tiaocan.testing.storage import check_storage
 
-__all__ = ["check_storage", "check_sampler", "check_scheduler", "CONFORMANCE_SPACES"]
+__all__ = ["CONFORMANCE_SPACES", "check_sampler", "check_scheduler", "check_storage"]

@@ -16,7 +16,7 @@ from tiaocan.storage import InMemoryStorage
 from tiaocan.study import create_study, load_study
 from tiaocan.trial import Trial
 
-__all__ = ["check_sampler", "CONFORMANCE_SPACES"]
+__all__ = ["CONFORMANCE_SPACES", "check_sampler"]
 
 CONFORMANCE_SPACES: dict[str, Space] = {
     "continuous": Space(x=Float(-5.0, 5.0), y=Float(1e-4, 1.0, log=True)),
