@@ -9,7 +9,16 @@ from typing import IO, TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from tiaocan.study import Study
 
-__all__ = ["trial_records", "write_csv", "write_json"]
+__all__ = ["format_value", "trial_records", "write_csv", "write_json"]
+
+
+def format_value(v: Any, sep: str = ",", missing: str = "-") -> str:
+    """A value as a short text for tables: floats to 6 significant digits, lists joined."""
+    if isinstance(v, float):
+        return f"{v:.6g}"
+    if isinstance(v, (list, tuple)):
+        return sep.join(format_value(x, sep, missing) for x in v)
+    return missing if v is None else str(v)
 
 
 def trial_records(study: Study) -> list[dict[str, Any]]:

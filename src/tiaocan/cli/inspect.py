@@ -7,7 +7,7 @@ import json
 import sys
 from typing import Any
 
-from tiaocan.export import trial_records, write_csv, write_json
+from tiaocan.export import format_value, trial_records, write_csv, write_json
 from tiaocan.storage import get_storage
 from tiaocan.study import load_study
 from tiaocan.trial import TrialState
@@ -43,12 +43,7 @@ def _table(rows: list[list[str]], header: list[str]) -> str:
     return "\n".join(lines)
 
 
-def _fmt(v: Any) -> str:
-    if isinstance(v, float):
-        return f"{v:.6g}"
-    if isinstance(v, (list, tuple)):
-        return ",".join(_fmt(x) for x in v)
-    return "-" if v is None else str(v)
+_fmt = format_value
 
 
 def cmd_studies(args: argparse.Namespace) -> int:

@@ -9,6 +9,7 @@ from html import escape
 from typing import Any
 from urllib.parse import quote
 
+from tiaocan.export import format_value
 from tiaocan.trial import FrozenTrial
 
 __all__ = [
@@ -57,11 +58,7 @@ def base(title: str, body: str, scripts: Sequence[str] = (), inline_js: str | No
 
 
 def _fmt(v: Any) -> str:
-    if isinstance(v, float):
-        return f"{v:.6g}"
-    if isinstance(v, (list, tuple)):
-        return ", ".join(_fmt(x) for x in v)
-    return "–" if v is None else str(v)
+    return format_value(v, sep=", ", missing="–")
 
 
 def studies_page(rows: Sequence[Mapping[str, Any]]) -> str:
