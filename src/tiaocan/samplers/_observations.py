@@ -91,14 +91,15 @@ class RowCache:
     def rows(self, space: Space, trials: Sequence[FrozenTrial]) -> np.ndarray:
         """(n, D) rows in the unit cube, NaN where a parameter is inactive."""
         layout = self.layout(space)
-        out = np.empty((len(trials), len(layout.names)))
-        for i, t in enumerate(trials):
-            hit = self._rows.get(t.number)
+        cached = self._rows
+        rows = []
+        for t in trials:
+            hit = cached.get(t.number)
             if hit is None or (hit[0] is not t.params and hit[0] != t.params):
-                hit = (t.params, space.encode(t.params))
-                self._rows[t.number] = hit
-            out[i] = hit[1]
-        return out
+                hit = cached[t.number] = (t.params, space.encode(t.params))
+            rows.append(hit[1])
+        # one stack instead of a row assignment per trial (the loop above is the hot path)
+        return np.array(rows) if rows else np.empty((0, len(layout.names)))
 
 
 def unit_of(value: float) -> float:
