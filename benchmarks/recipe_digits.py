@@ -16,6 +16,8 @@ from typing import Any
 
 import numpy as np
 
+from benchmarks.optuna_bridge import suggest
+
 
 def _task() -> Any:
     from tiaocan.demos.images import ImageTask
@@ -40,24 +42,6 @@ class _OptunaTrial:
 
     def should_stop(self) -> bool:
         return bool(self.trial.should_prune())
-
-
-def _suggest(trial: Any, space: Any) -> dict[str, Any]:
-    """Sample a tiaocan space (conditions included) through Optuna's define-by-run API."""
-    import tiaocan as tc
-
-    params: dict[str, Any] = {}
-    for name in space.names:
-        if not space.is_active(name, params):
-            continue
-        p = space[name]
-        if isinstance(p, tc.Categorical):
-            params[name] = trial.suggest_categorical(name, list(p.choices))
-        elif isinstance(p, tc.Int):
-            params[name] = trial.suggest_int(name, p.low, p.high, log=p.log)
-        else:
-            params[name] = trial.suggest_float(name, p.low, p.high, log=p.log)
-    return params
 
 
 def run_tiaocan(task: Any, seconds: float, seed: int) -> tuple[float, float, int]:
@@ -90,7 +74,7 @@ def run_optuna(task: Any, seconds: float, seed: int) -> tuple[float, float, int]
     test: dict[int, tuple[float, np.ndarray]] = {}
 
     def objective(trial: Any) -> float:
-        params = _suggest(trial, space)
+        params = suggest(trial, space)
         out = _run_config(task, params, seed + trial.number, 9, _OptunaTrial(trial, 9))
         test[trial.number] = (float(out.cv.mean), out.test_proba)
         if out.pruned:

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import tiaocan as tc
+from benchmarks.optuna_bridge import suggest
 from benchmarks.problems.mf_base import MFProblem
 from tiaocan.executors.simulated import SimulatedExecutor
 
@@ -138,7 +139,7 @@ def _optuna_run(problem: MFProblem, method: Method, n_workers: int, horizon: flo
     def worker(index: int) -> None:
         while clock.now() < horizon:
             trial = study.ask()
-            x = _suggest(trial, problem.space)
+            x = suggest(trial, problem.space)
             done, value = 0, float("nan")
             for step in problem.steps:
                 clock.sleep(_spend(problem, x, done, step))
@@ -154,19 +155,6 @@ def _optuna_run(problem: MFProblem, method: Method, n_workers: int, horizon: flo
 
     ex.run(worker, n_workers)
     return trace
-
-
-def _suggest(trial: Any, space: tc.Space) -> dict[str, Any]:
-    x: dict[str, Any] = {}
-    for name in space.names:
-        p = space[name]
-        if isinstance(p, tc.Categorical):
-            x[name] = trial.suggest_categorical(name, list(p.choices))
-        elif isinstance(p, tc.Int):
-            x[name] = trial.suggest_int(name, p.low, p.high, log=p.log)
-        else:
-            x[name] = trial.suggest_float(name, p.low, p.high, log=p.log)
-    return x
 
 
 def run(problem: MFProblem, method_name: str, n_workers: int, horizon: float, seed: int) -> Trace:
