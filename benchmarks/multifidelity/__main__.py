@@ -63,10 +63,10 @@ def _one(job: tuple[str, str, int, int]) -> tuple[tuple[str, int, str], int, lis
     return (name, workers, method), seed, trace, horizon, time.perf_counter() - start
 
 
-def _cached(jobs: list[tuple[str, str, int, int]]) -> dict[Any, Any]:
+def _cached(jobs: list[tuple[str, str, int, int]], results: Path = RESULTS) -> dict[Any, Any]:
     """Finished runs of an earlier (interrupted) invocation, from ``results/runs.jsonl``
     (only those run with the time budget used now)."""
-    path, out, wanted = RESULTS / "runs.jsonl", {}, set(jobs)
+    path, out, wanted = results / "runs.jsonl", {}, set(jobs)
     horizons = {name: _horizon(_problems()[name]()) for name in {j[0] for j in jobs}}
     for line in path.read_text().splitlines() if path.exists() else ():
         row = json.loads(line)
@@ -95,7 +95,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--problems", nargs="*", default=None)
     parser.add_argument("--methods", nargs="*", default=None)
     parser.add_argument("--resume", action="store_true", help="reuse results/runs.jsonl")
+    parser.add_argument("--out", type=Path, default=RESULTS,
+                        help="results folder (default: results/ beside this harness)")
     args = parser.parse_args(argv)
+    out: Path = args.out
     problems = args.problems or list(_problems())
     methods = args.methods or list(METHODS)
     seeds = args.seeds
@@ -106,10 +109,10 @@ def main(argv: list[str] | None = None) -> None:
         _problems()[name]()
     jobs = [(p, m, w, s) for s in range(seeds) for p in problems for w in (1, 4) for m in methods]
     started = time.perf_counter()
-    RESULTS.mkdir(exist_ok=True)
-    done = _cached(jobs) if args.resume else {}
+    out.mkdir(parents=True, exist_ok=True)
+    done = _cached(jobs, out) if args.resume else {}
     todo = [j for j in jobs if j not in done]
-    with get_context("fork").Pool(args.jobs) as pool, (RESULTS / "runs.jsonl").open(
+    with get_context("fork").Pool(args.jobs) as pool, (out / "runs.jsonl").open(
             "a" if args.resume else "w") as log:
         for n, (key, seed, trace, horizon, spent) in enumerate(pool.imap(_one, todo), 1):
             job = (key[0], key[2], key[1], seed)
@@ -129,17 +132,17 @@ def main(argv: list[str] | None = None) -> None:
     summary = summarise(curves, grid)
     tables = (format_tables(summary) + "\n" + format_verdict(summary) + "\n"
               + format_time_to_target(summary))
-    plot(summary, grid, RESULTS / "regret_curves.png")
-    (RESULTS / "tables.md").write_text(tables + "\n")
+    plot(summary, grid, out / "regret_curves.png")
+    (out / "tables.md").write_text(tables + "\n")
     compact = {f"{p}|{w}": {"target": block["target"],
                             "methods": {m: {k: v for k, v in row.items() if k != "median_curve"}
                                         for m, row in block["methods"].items()}}
                for (p, w), block in summary.items()}  # curves: runs.jsonl has every trace
-    (RESULTS / "summary.json").write_text(json.dumps(compact, default=float, indent=1))
+    (out / "summary.json").write_text(json.dumps(compact, default=float, indent=1))
     print(tables)
     print("\nreal CPU seconds per method (all runs):",
           {m: round(s, 1) for m, s in sorted(seconds.items())})
-    print(f"{len(jobs)} runs in {time.perf_counter() - started:.0f} s; results in {RESULTS}")
+    print(f"{len(jobs)} runs in {time.perf_counter() - started:.0f} s; results in {out}")
 
 
 if __name__ == "__main__":

@@ -59,7 +59,7 @@ def _budget_tpe() -> Any:
 
 def _methods() -> dict[str, Method]:
     from tiaocan.samplers.multifidelity import BudgetGP
-    from tiaocan.schedulers import ASHA, BOHB, MOBSTER, FIFOScheduler, Hyperband
+    from tiaocan.schedulers import ASHA, BOHB, MOBSTER, AdaptiveHyperband, FIFOScheduler, Hyperband
 
     return {m.name: m for m in [
         Method("random (full budget)", "tiaocan", _tc(FIFOScheduler, "random")),
@@ -71,6 +71,8 @@ def _methods() -> dict[str, Method]:
         Method("tc ASHA-stop+TPE", "tiaocan", _tc(lambda: ASHA(mode="stopping"), _budget_tpe),
                stopping=True),
         Method("tc MOBSTER", "tiaocan", _tc(MOBSTER, lambda: BudgetGP(n_candidates=256, max_points=100, max_fit_points=30))),
+        Method("tc AdaptiveHB", "tiaocan", _tc(AdaptiveHyperband)),
+        Method("tc AdaptiveHB-TPE", "tiaocan", _tc(lambda: AdaptiveHyperband(model="tpe"))),
         Method("optuna TPE+Hyperband", "optuna", _optuna("hyperband"), stopping=True),
         Method("optuna TPE+SHA", "optuna", _optuna("sha"), stopping=True),
         Method("synetune ASHA", "synetune", lambda seed: "asha", stopping=True),

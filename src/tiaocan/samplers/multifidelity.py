@@ -39,7 +39,8 @@ from tiaocan.samplers.base import History, Proposal, describe, rebuild
 from tiaocan.space import Space
 from tiaocan.trial import FrozenTrial, TrialState
 
-__all__ = ["BudgetFiltered", "BudgetGP", "at_budget", "model_budget"]
+__all__ = ["BudgetFiltered", "BudgetGP", "at_budget", "fidelity_trust", "ladder_trust", "model_budget", "rank_agreement",
+           "trusted_budgets"]
 
 _TOL = 1e-9
 
@@ -51,14 +52,107 @@ def _value_at(trial: FrozenTrial, budget: float) -> tuple[float, ...] | None:
     return None
 
 
-def model_budget(history: History, min_points: int) -> float | None:
+def model_budget(history: History, min_points: int,
+                 allowed: frozenset[float] | None = None) -> float | None:
     """The largest budget (a learning-curve step) that at least ``min_points`` trials reached;
-    with fewer trials than that anywhere, the budget most trials reached (None: no report)."""
-    reached = sorted((t.reports[-1].step for t in history.trials
-                      if t.reports and t.state is not TrialState.FAILED), reverse=True)
+    with fewer trials than that anywhere, the budget most trials reached (None: no report).
+    With ``allowed``, only those budgets count (a trial counts at the largest allowed budget
+    it reached)."""
+    def last(t: FrozenTrial) -> float | None:
+        if allowed is None:
+            return t.reports[-1].step
+        steps = [b for b in allowed if _value_at(t, b) is not None]
+        return max(steps) if steps else None
+
+    reached = sorted((b for t in history.trials
+                      if t.reports and t.state is not TrialState.FAILED
+                      and (b := last(t)) is not None), reverse=True)
     if not reached:
         return None
     return reached[min(min_points, len(reached)) - 1]
+
+
+def _value_exactly_at(trial: FrozenTrial, budget: float) -> tuple[float, ...] | None:
+    """The report made at ``budget`` itself (a trial started above it has none)."""
+    for r in trial.reports:
+        if abs(r.step - budget) <= _TOL * max(1.0, abs(budget)):
+            return r.values
+    return None
+
+
+def _scalar(values: tuple[float, ...], history: History) -> float:
+    """One loss per point (the sum of the losses for several objectives)."""
+    return float(sum(v * d.sign for v, d in zip(values, history.directions)))
+
+
+def rank_agreement(history: History, budget: float, top: float) -> tuple[float, int]:
+    """``(concordant, pairs)``: over the pairs of trials seen at both ``budget`` and ``top``,
+    how many ``budget`` orders as ``top`` does (a pair tied at either budget counts half).
+
+    This is Hyper-Tune's ranking measure of a fidelity (Li, Shen, Jiang, Zhang, Cui, Zhang
+    (2022), "Hyper-Tune: Towards Efficient Hyper-parameter Tuning at Scale", VLDB, section
+    4.2), computed on the observed pairs instead of on samples of a per-fidelity model."""
+    pairs = [(_scalar(lo, history), _scalar(hi, history)) for t in history.trials
+             if t.state is not TrialState.FAILED
+             and (lo := _value_exactly_at(t, budget)) is not None
+             and (hi := _value_exactly_at(t, top)) is not None]
+    if len(pairs) < 2:
+        return 0.0, 0
+    lo_v, hi_v = np.array(pairs).T
+    sign = np.sign(lo_v[:, None] - lo_v[None, :]) * np.sign(hi_v[:, None] - hi_v[None, :])
+    upper = np.triu_indices(len(pairs), k=1)
+    agree = sign[upper]
+    return float((agree > 0).sum() + 0.5 * (agree == 0).sum()), int(agree.size)
+
+
+def fidelity_trust(history: History, budget: float, top: float | None = None,
+                   prior_pairs: float = 2.0, prior: float = 1.0) -> float:
+    """How far the ranking at ``budget`` can be trusted, in [0, 1]: Kendall's tau between
+    ``budget`` and ``top`` (default: the fidelity's ``high``), clipped at 0 (a ranking no
+    better than chance is worth nothing), with the concordant fraction shrunk towards the
+    one of tau = ``prior`` by ``prior_pairs`` pseudo-pairs; with the default ``prior`` a
+    budget is trusted (as Hyperband and BOHB do) until the pairs seen at both budgets say
+    otherwise."""
+    if top is None:
+        top = history.fidelity.high if history.fidelity is not None else budget
+    if budget >= top * (1 - _TOL) - _TOL:
+        return 1.0
+    concordant, pairs = rank_agreement(history, budget, top)
+    prior_agree = (1.0 + prior) / 2.0
+    total = pairs + prior_pairs
+    agree = (concordant + prior_pairs * prior_agree) / total if total > 0 else prior_agree
+    return float(np.clip(2.0 * agree - 1.0, 0.0, 1.0))
+
+
+def ladder_trust(history: History, levels: list[float], prior_pairs: float = 2.0) -> list[float]:
+    """:func:`fidelity_trust` of each budget of an increasing ladder against its last one.
+
+    Pairs seen at a low budget *and* the full budget are rare under successive halving (one
+    configuration in ``eta**k`` gets there), pairs with the next budget up are ``eta`` times
+    more common. So the prior of budget ``k`` is not full trust but the chained estimate
+    ``tau(k, k+1) * trust(k+1)`` (rank correlations multiply along a Markov chain of
+    fidelities), and the pairs seen at ``k`` and the full budget refine it."""
+    top = levels[-1]
+    trust = [1.0] * len(levels)
+    for k in range(len(levels) - 2, -1, -1):
+        chained = 1.0
+        if k + 1 < len(levels) - 1:
+            chained = fidelity_trust(history, levels[k], levels[k + 1], prior_pairs) * trust[k + 1]
+        trust[k] = fidelity_trust(history, levels[k], top, prior_pairs, prior=chained)
+    return trust
+
+
+def trusted_budgets(history: History, min_trust: float) -> frozenset[float]:
+    """The job budgets (and the fidelity's ``high``) whose :func:`ladder_trust` reaches
+    ``min_trust``."""
+    levels = {t.budget for t in history.trials if t.budget is not None}
+    if history.fidelity is not None:
+        levels = {b for b in levels if b <= history.fidelity.high} | {history.fidelity.high}
+    ladder = sorted(levels)
+    if not ladder:
+        return frozenset()
+    trust = ladder_trust(history, ladder)
+    return frozenset(b for b, t in zip(ladder, trust) if t >= min_trust)
 
 
 def at_budget(history: History, budget: float, lower_as_worse: bool = False) -> History:
@@ -101,10 +195,14 @@ class BudgetFiltered:
         random_fraction: proposals drawn uniformly at random instead (BOHB's ``rho``).
         lower_as_worse: also show the inner sampler the trials that stopped below the model
             budget, as worse than every trial there (see :func:`at_budget`).
+        min_trust: model only budgets whose ranking agrees with the full budget's
+            (:func:`fidelity_trust` at least this; None: every budget, as BOHB); with it, the
+            trials that stopped at an untrusted budget are left out rather than ranked worse.
     """
 
     def __init__(self, sampler: Any, min_points: int | None = None,
-                 random_fraction: float = 0.0, lower_as_worse: bool = False) -> None:
+                 random_fraction: float = 0.0, lower_as_worse: bool = False,
+                 min_trust: float | None = None) -> None:
         if isinstance(sampler, Mapping) and "class" in sampler:
             sampler = rebuild(sampler)  # a stored description (load_study)
         if not callable(getattr(sampler, "sample", None)):
@@ -121,12 +219,16 @@ class BudgetFiltered:
         self.min_points = min_points
         self.random_fraction = random_fraction
         self.lower_as_worse = bool(lower_as_worse)
+        self.min_trust = _check_trust(min_trust)
 
     def sample(self, space: Space, history: History, rng: np.random.Generator) -> Proposal:
         if self.random_fraction and rng.random() < self.random_fraction:
             return Proposal(space.sample(rng), info={"sampler": "random", "phase": "rho"})
         need = self.min_points or len(space) + 2
-        budget = model_budget(history, need)
+        allowed = trusted_budgets(history, self.min_trust) if self.min_trust is not None else None
+        budget = model_budget(history, need, allowed)
+        if allowed is not None and budget is not None:
+            history = _without_untrusted_stops(history, budget, allowed)
         view = at_budget(history, budget, self.lower_as_worse) if budget is not None else history
         if sum(t.budget == budget for t in view.complete) < need:
             # no budget has enough points yet: random, as BOHB does
@@ -135,6 +237,26 @@ class BudgetFiltered:
         proposal = raw if isinstance(raw, Proposal) else Proposal(raw)
         info = {**dict(proposal.info), "model_budget": budget}
         return Proposal(proposal.params, key=proposal.key, info=info)
+
+
+def _check_trust(min_trust: Any) -> float | None:
+    if min_trust is not None and (isinstance(min_trust, bool) or not isinstance(min_trust, (int, float))
+                                  or not 0 <= min_trust <= 1):
+        raise ConfigError(f"min_trust must be None or a number in [0, 1], received {min_trust!r}")
+    return None if min_trust is None else float(min_trust)
+
+
+def _near(step: float, budgets: frozenset[float]) -> bool:
+    return any(abs(step - b) <= _TOL * max(1.0, abs(b)) for b in budgets)
+
+
+def _without_untrusted_stops(history: History, budget: float, allowed: frozenset[float]) -> History:
+    """The history less the finished trials that stopped below ``budget`` at an untrusted
+    budget: being stopped there says nothing about the full-budget loss."""
+    keep = tuple(t for t in history.trials if t.state is TrialState.RUNNING or not t.reports
+                 or _value_at(t, budget) is not None or _near(t.reports[-1].step, allowed))
+    return History(keep, history.directions, history.study_seed, history.number,
+                   history.budget, history.fidelity)
 
 
 class BudgetGP:
@@ -155,10 +277,13 @@ class BudgetGP:
         n_candidates: random candidates (plus perturbations of the best) scored by EI.
         max_points: at most this many observations condition the GP (the best and a spread).
         max_fit_points: at most this many fit the kernel hyperparameters.
+        min_trust: use only the observations at budgets whose ranking agrees with the full
+            budget's (:func:`fidelity_trust` at least this; None: every budget).
     """
 
     def __init__(self, n_startup_trials: int = 5, min_points: int | None = None,
-                 n_candidates: int = 512, max_points: int = 200, max_fit_points: int = 40) -> None:
+                 n_candidates: int = 512, max_points: int = 200, max_fit_points: int = 40,
+                 min_trust: float | None = None) -> None:
         for name, value in (("n_startup_trials", n_startup_trials), ("n_candidates", n_candidates),
                             ("max_points", max_points), ("max_fit_points", max_fit_points)):
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
@@ -168,6 +293,7 @@ class BudgetGP:
         self.n_candidates = n_candidates
         self.max_points = max_points
         self.max_fit_points = max_fit_points
+        self.min_trust = _check_trust(min_trust)
         self._rows: dict[int, tuple[Any, np.ndarray]] = {}
 
     def sample(self, space: Space, history: History, rng: np.random.Generator) -> Proposal:
@@ -185,13 +311,17 @@ class BudgetGP:
         from tiaocan.samplers.gp import GPSampler
 
         levels = {t.budget for t in history.trials if t.budget is not None}
+        allowed = trusted_budgets(history, self.min_trust) if self.min_trust is not None else None
         rows, losses, budgets = [], [], []
         signs = np.array([d.sign for d in history.directions])
         for t in history.trials:
             if t.state is TrialState.FAILED or not t.reports or not t.params:
                 continue
             keep = {r.step: r.values for r in t.reports
-                    if r.step in levels or r is t.reports[-1]}
+                    if (r.step in levels or r is t.reports[-1])
+                    and (allowed is None or _near(r.step, allowed))}
+            if not keep:
+                continue
             hit = self._rows.get(t.number)
             if hit is None or hit[0] != t.params:  # encode each trial once
                 hit = (t.params, GPSampler._inputs(layout_of(space), space.encode(t.params)[None, :])[0])

@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from tiaocan.errors import ConfigError
+from tiaocan.schedulers.adaptive_hyperband import AdaptiveHyperband
 from tiaocan.schedulers.asha import ASHA, HalvingMode
 from tiaocan.schedulers.base import Decision, FIFOScheduler, Job, JobKind, Scheduler
 from tiaocan.schedulers.bohb import BOHB
@@ -23,6 +24,7 @@ __all__ = [
     "MOBSTER",
     "PBT",
     "SCHEDULERS",
+    "AdaptiveHyperband",
     "AsyncHyperband",
     "Decision",
     "FIFOScheduler",
@@ -45,6 +47,7 @@ SCHEDULERS: dict[str, type] = {
     "asha": ASHA,
     "hyperband": Hyperband,
     "async_hyperband": AsyncHyperband,
+    "adaptive_hyperband": AdaptiveHyperband,
     "bohb": BOHB,
     "mobster": MOBSTER,
     "pbt": PBT,

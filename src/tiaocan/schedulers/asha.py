@@ -94,9 +94,11 @@ class AsyncHalving:
                 job = self._promotion(history, groups[j], ladders[j], j)
                 if job is not None:
                     return job
-        j = self._next_bracket(groups, len(ladders))
+        weights = self._bracket_weights(history, ladders)
+        j = self._next_bracket(groups, weights)
         start = ladders[j][0] if self._mode is HalvingMode.PROMOTION else ladders[j][-1]
-        return Job(JobKind.START, budget=start, info={"bracket": j, "rung": 0})
+        return Job(JobKind.START, budget=start, info={"bracket": j, "rung": 0,
+                                                      **self._start_info(weights)})
 
     def on_report(self, trial: FrozenTrial, history: History) -> Decision:
         if self._mode is HalvingMode.PROMOTION or not trial.reports:
@@ -134,12 +136,20 @@ class AsyncHalving:
                                info={"bracket": j, "rung": k + 1, "promoted_from": b})
         return None
 
-    def _next_bracket(self, groups: list[list[FrozenTrial]], n: int) -> int:
-        """Spread new trials over brackets in proportion to Hyperband's ``n_j`` (deficit
-        round robin: deterministic, so every worker agrees)."""
+    def _bracket_weights(self, history: History, ladders: list[list[Any]]) -> list[float]:
+        """The share of new trials each bracket gets: Hyperband's ``n_j``."""
+        return [float(n) for n in bracket_sizes(len(ladders), self._eta)]
+
+    def _start_info(self, weights: list[float]) -> dict[str, Any]:
+        """Extra fields stored with a new trial's job."""
+        return {}
+
+    def _next_bracket(self, groups: list[list[FrozenTrial]], weights: list[float]) -> int:
+        """Spread new trials over brackets in proportion to ``weights`` (deficit round robin:
+        deterministic, so every worker agrees)."""
+        n = len(weights)
         if n == 1:
             return 0
-        weights = bracket_sizes(n, self._eta)
         total = sum(len(g) for g in groups) + 1
         share = sum(weights)
         return max(range(n), key=lambda j: (weights[j] * total / share - len(groups[j]), -j))
