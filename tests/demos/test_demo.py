@@ -37,3 +37,40 @@ def test_image_demo_via_the_cli(tmp_path: Path, capsys: pytest.CaptureFixture[st
     out = capsys.readouterr().out
     assert code == 0
     assert "8x8" in out and "RBF SVM" in out and "ensemble" in out
+
+
+def test_ensemble_candidates_add_the_best_of_every_other_family() -> None:
+    from types import SimpleNamespace
+
+    import tiaocan as tc
+    from tiaocan.demos.common import ensemble_candidates
+
+    done, failed = tc.TrialState.COMPLETE, tc.TrialState.FAILED
+    rows = [(0.98, "bow_mlp", done), (0.97, "bow_mlp", done), (0.96, "bow_linear", done),
+            (0.95, "bow_linear", done), (0.99, "bow_linear", failed), (None, "embbag", done)]
+    trials = [SimpleNamespace(number=i, value=v, state=s, params={"model": m})
+              for i, (v, m, s) in enumerate(rows)]
+    assert ensemble_candidates(trials, top_k=2) == [0, 1, 2]  # + the best linear, not #3
+    assert ensemble_candidates(trials, top_k=10) == [0, 1, 2, 3]  # failed / no value: out
+
+
+def test_text_task_linear_head_reads_chi2_selected_tfidf_of_words_or_bigrams() -> None:
+    from tiaocan.demos.text import TextTask
+    from tiaocan.demos.text_data import load_bbc
+    from tiaocan.recipe.models import MLP, build_model
+
+    data = load_bbc(seed=0, subsample=250)
+    task = TextTask(data)
+    assert {"bow_linear", "bow_mlp"} <= set(task.space()["model"].choices)
+    first_fold = {}
+    for ngrams in (1, 2):
+        params = {**task.defaults("bow_linear"), "ngrams": ngrams, "n_features": 300}
+        folds = task.fold_data(params)
+        assert len(folds) == data.k
+        assert all(f.X_train.shape[1] == 300 == f.X_test.shape[1] for f in folds)
+        first_fold[ngrams] = folds[0].X_train
+        model = build_model(task.model_params(params), task.inputs(params, 0))
+        assert isinstance(model, MLP) and len(model.body) == 0  # no hidden layer
+    assert not (first_fold[1] == first_fold[2]).all()  # other terms, other weights
+    assert "dropout" not in task.defaults("bow_linear")
+    assert task.baseline_models("bow_linear") == ("bow_linear", "bow_mlp")

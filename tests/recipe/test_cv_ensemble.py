@@ -126,3 +126,37 @@ def test_an_ensemble_of_complementary_models_is_kept() -> None:
     fit = greedy_ensemble(members, y, loss=error_rate)
     assert sum(w > 0 for w in fit.weights) >= 2
     assert fit.loss < min(fit.single_losses) - 0.05
+
+
+def test_sorted_initialisation_starts_from_the_average_of_the_best() -> None:
+    preds, y = _noisy_models(5, n=300, m=6)
+    fit = greedy_ensemble(preds, y, loss=error_rate, init_size=3, n_rounds=0)
+    best3 = np.argsort(fit.single_losses, kind="stable")[:3]
+    expected = np.zeros(6)
+    expected[best3] = 1 / 3
+    if fit.weights != tuple(np.eye(6)[fit.best_single]):  # unless the single won significantly
+        assert np.allclose(fit.weights, expected)
+        assert fit.trace[0] == pytest.approx(error_rate(y, np.mean([preds[i] for i in best3], 0)))
+    with pytest.raises(ConfigError, match="init_size"):
+        greedy_ensemble(preds, y, init_size=0)
+
+
+def test_sorted_initialisation_gives_way_to_a_clearly_better_single_model() -> None:
+    rng = np.random.default_rng(2)
+    y = rng.integers(0, 2, 1000)
+    good = _onehot(y, 0.9)
+    bad = [_onehot(np.where(rng.random(1000) < 0.4, 1 - y, y), 0.9) for _ in range(2)]
+    fit = greedy_ensemble([good, *bad], y, loss=error_rate, init_size=3, n_rounds=0)
+    assert fit.weights == (1.0, 0.0, 0.0)  # the average of all three is far worse
+
+
+def test_sorted_initialisation_keeps_the_average_of_equally_good_models() -> None:
+    rng = np.random.default_rng(3)
+    y = rng.integers(0, 2, 1000)
+    members = []
+    for _ in range(3):  # equally accurate, independent errors: the average fixes most of them
+        p = np.where(rng.random(1000) < 0.15, 1 - y, y)
+        members.append(_onehot(p, 0.8))
+    fit = greedy_ensemble(members, y, loss=error_rate, init_size=3)
+    assert all(w > 0 for w in fit.weights)
+    assert fit.loss < min(fit.single_losses) - 0.05

@@ -53,8 +53,9 @@ def test_every_sampled_model_builds_and_trains(task: str, kind: str) -> None:
     seen = set()
     for _ in range(8):
         params = lr_of(space.sample(rng))
-        model_name = "mlp" if params["model"] == "bow_mlp" else params["model"]
-        if kind == "tokens" and model_name == "mlp":
+        model_name = {"bow_mlp": "mlp", "bow_linear": "linear"}.get(params["model"],
+                                                                    params["model"])
+        if kind == "tokens" and model_name in ("mlp", "linear"):
             inputs, X = Inputs("dense", (20,), 4), torch.rand(16, 20)
         elif kind == "tokens":
             inputs, X = Inputs("tokens", (12,), 4, vocab_size=30), torch.randint(0, 30, (16, 12))
@@ -90,3 +91,55 @@ def test_lstm_ignores_padding() -> None:
     short = torch.tensor([[3, 4, 0, 0, 0, 0]])
     longer_pad = torch.tensor([[3, 4, 0, 0, 0, 0, 0, 0]])
     assert torch.allclose(m(short), m(longer_pad))
+
+
+def test_text_space_gives_the_linear_head_no_hidden_width_or_dropout() -> None:
+    from tiaocan.recipe.spaces import text_model_space
+
+    space = tc.Space(text_model_space(("bow_linear", "bow_mlp", "embbag")))
+    rng = np.random.default_rng(0)
+    seen = set()
+    for _ in range(60):
+        params = space.sample(rng)
+        seen.add(params["model"])
+        is_bow = params["model"] in ("bow_linear", "bow_mlp")
+        assert ("hidden" in params) == (params["model"] != "bow_linear")
+        assert ("dropout" in params) == (params["model"] != "bow_linear")
+        assert ("n_features" in params) == is_bow and ("ngrams" in params) == is_bow
+        if is_bow:
+            assert params["ngrams"] in (1, 2) and 1000 <= params["n_features"] <= 16000
+    assert seen == {"bow_linear", "bow_mlp", "embbag"}
+
+
+def test_linear_head_is_logistic_regression_trained_by_the_recipe() -> None:
+    from sklearn.datasets import make_classification
+    from sklearn.linear_model import LogisticRegression
+
+    from tiaocan.recipe.config import TrainConfig
+    from tiaocan.recipe.loop import Trainer
+    from tiaocan.recipe.models import MLP, Inputs, build_model
+
+    X, y = make_classification(n_samples=600, n_features=20, n_informative=8, n_classes=3,
+                               n_clusters_per_class=1, class_sep=0.8, random_state=0)
+    X = X.astype(np.float32)
+    train, test = np.arange(400), np.arange(400, 600)
+    model = build_model({"model": "linear", "hidden": 64, "dropout": 0.5},
+                        Inputs("dense", (20,), 3), seed=0)
+    assert isinstance(model, MLP) and len(model.body) == 0  # no hidden layer, no dropout
+    assert [type(m) for m in model.modules()].count(torch.nn.Linear) == 1
+    trainer = Trainer(model, TrainConfig(optimizer="adam", lr=0.05, epochs=30, batch_size=32,
+                                         device="cpu"), X[train], y[train])
+    for _ in range(30):
+        trainer.train_epoch()
+    ours = float(np.mean(trainer.predict_proba(X[test]).argmax(1) == y[test]))
+    sklearn_acc = LogisticRegression(C=1e4, max_iter=5000).fit(X[train], y[train]).score(
+        X[test], y[test])
+    assert abs(ours - sklearn_acc) <= 0.03, (ours, sklearn_acc)
+    assert ours > 0.6  # well above chance (1/3): the test can fail
+
+
+def test_mlp_depth_is_validated() -> None:
+    from tiaocan.recipe.models import MLP
+
+    with pytest.raises(ConfigError, match="depth must be an int >= 0"):
+        MLP(4, 2, depth=-1)

@@ -22,6 +22,7 @@ __all__ = [
     "PredictionStore",
     "choose_methods",
     "ensemble_best",
+    "ensemble_candidates",
     "study_storage_root",
 ]
 
@@ -82,28 +83,50 @@ class EnsembleOutcome:
 
 def ensemble_best(study: tc.Study, store: PredictionStore, y_dev: np.ndarray, y_test: np.ndarray,
                   top_k: int = 10) -> EnsembleOutcome | None:
-    """Greedy ensemble selection (Caruana et al. 2004) over the ``top_k`` trials by CV score,
-    weights fitted on out-of-fold predictions, judged on the held-out test set."""
-    finished = [t for t in study.trials if t.value is not None
-                and t.state in (tc.TrialState.COMPLETE, tc.TrialState.PRUNED)]
-    ranked = sorted(finished, key=lambda t: -float(t.value or 0.0))
+    """Greedy ensemble selection (Caruana et al. 2004, 2006) over the ``top_k`` trials by CV
+    score plus the best trial of every other model family (diverse members are what an
+    ensemble gains from), starting from the average of the five best, weights fitted on
+    out-of-fold predictions, judged on the held-out test set."""
     members, oofs, tests = [], [], []
-    for t in ranked:
-        loaded = store.load(t.number)
+    for number in ensemble_candidates(study.trials, top_k):
+        loaded = store.load(number)
         if loaded is not None:
-            members.append(t.number)
+            members.append(number)
             oofs.append(loaded[0])
             tests.append(loaded[1])
-        if len(members) == top_k:
-            break
     if not members:
         return None
-    fit = greedy_ensemble(oofs, y_dev, loss=error_rate)
+    # start from the average of the 5 best (Caruana et al. 2006's sorted initialisation): with
+    # CV accuracies a few samples apart, which single trial ranks first is largely chance
+    fit = greedy_ensemble(oofs, y_dev, loss=error_rate, init_size=min(5, len(oofs)))
     ens = fit.predict(tests)
     best = tests[0]  # the best trial by CV accuracy
     return EnsembleOutcome(tuple(members), fit, accuracy_score(y_test, best),
                            accuracy_score(y_test, ens), log_loss(y_test, best),
                            log_loss(y_test, ens), members[0])
+
+
+def ensemble_candidates(trials: Sequence[tc.FrozenTrial], top_k: int = 10) -> list[int]:
+    """Trial numbers: the ``top_k`` by CV score (best first), then the best of each model
+    family not among them, so every family that finished a trial can enter the ensemble.
+
+    >>> from types import SimpleNamespace as T
+    >>> done = tc.TrialState.COMPLETE
+    >>> trials = [T(number=i, value=v, state=done, params={"model": m})
+    ...           for i, (v, m) in enumerate([(.9, "a"), (.8, "a"), (.7, "b"), (.6, "b")])]
+    >>> ensemble_candidates(trials, top_k=1)
+    [0, 2]
+    """
+    finished = [t for t in trials if t.value is not None
+                and t.state in (tc.TrialState.COMPLETE, tc.TrialState.PRUNED)]
+    ranked = sorted(finished, key=lambda t: -float(t.value or 0.0))
+    chosen = ranked[:top_k]
+    families = {t.params.get("model") for t in chosen}
+    for t in ranked[top_k:]:
+        if t.params.get("model") not in families:
+            families.add(t.params.get("model"))
+            chosen.append(t)
+    return [t.number for t in chosen]
 
 
 @dataclass

@@ -65,6 +65,10 @@ class ImageTask:
         extra = {"mlp": {"hidden": 128}, "cnn": {"channels": 16, "kernel_size": 3}}
         return {**base, **extra[model]}
 
+    def baseline_models(self, best_model: str) -> tuple[str, ...]:
+        """The tuned family at its defaults."""
+        return (best_model,)
+
     def priors(self) -> list[dict[str, Any]]:
         """The guide's priors as a first trial (see :meth:`TextTask.priors`), small CNN."""
         return [{"optimizer": "adamw", "lr_adamw": 3e-3, "batch_size": 32, "lr_scaling": "none",

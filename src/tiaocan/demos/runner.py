@@ -45,6 +45,7 @@ class DemoTask(Protocol):
     def inputs(self, params: dict[str, Any], fold: int) -> Inputs: ...
     def model_params(self, params: dict[str, Any]) -> dict[str, Any]: ...
     def defaults(self, model: str) -> dict[str, Any]: ...
+    def baseline_models(self, best_model: str) -> tuple[str, ...]: ...
     def priors(self) -> list[dict[str, Any]]: ...
     def describe_data(self) -> list[str]: ...
     def extra_baselines(self) -> list[Baseline]: ...
@@ -110,7 +111,8 @@ def run_study(task: DemoTask, *, storage: str, seed: int, n_workers: int, timeou
         storage=storage, sampler=sampler, scheduler=scheduler, direction="maximize", seed=seed,
         fidelity=tc.Fidelity("epoch", min_epochs, max_epochs))
     store = PredictionStore(study_storage_root(study) / "predictions")
-    for params in task.priors():  # "start from a good baseline": the guide's priors first
+    priors = task.priors()
+    for params in priors:  # "start from a good baseline": the guide's priors first
         study.enqueue(params)
     print(f"tuning {task.name}: {note}, {task.k}-fold CV per trial, up to {timeout:.0f} s on "
           f"{n_workers} worker(s)…", flush=True)
@@ -121,11 +123,12 @@ def run_study(task: DemoTask, *, storage: str, seed: int, n_workers: int, timeou
                    timeout=timeout,
                    n_workers=n_workers, show_progress=show_progress)
     tuned_s = time.time() - started
-    return _finish(task, study, store, report, note, tuned_s, seed, max_epochs, storage)
+    return _finish(task, study, store, report, note, tuned_s, seed, max_epochs, len(priors))
 
 
 def _finish(task: DemoTask, study: tc.Study, store: PredictionStore, report: DemoReport,
-            note: str, tuned_s: float, seed: int, max_epochs: int, storage: str) -> dict[str, Any]:
+            note: str, tuned_s: float, seed: int, max_epochs: int, n_priors: int
+            ) -> dict[str, Any]:
     storage = study.storage.url
     trials = study.trials
     states = {s.value: sum(t.state is s for t in trials) for s in tc.TrialState}
@@ -134,12 +137,14 @@ def _finish(task: DemoTask, study: tc.Study, store: PredictionStore, report: Dem
     best = max((t for t in trials if t.value is not None), key=lambda t: float(t.value or 0.0))
     report.add(f"study: {len(trials)} trials in {tuned_s:.0f} s ({note}); "
                + ", ".join(f"{v} {k}" for k, v in states.items() if v)
-               + f"; trial 0 is the guide's prior configuration at the full {max_epochs} epochs")
+               + ("; trial 0 is the guide's prior configuration" if n_priors == 1 else
+                  f"; trials 0-{n_priors - 1} are the guide's prior configurations")
+               + f" at the full {max_epochs} epochs")
     report.add(f"best configuration (trial {best.number}, {best.budget or max_epochs} epochs):")
     report.add("  " + format_params(best.params))
     std = float(best.user_attrs.get("cv_std", float("nan")))
     report.add(f"{task.k}-fold CV accuracy of the best: {best.value:.4f} ± {std:.4f}")
-    for line in _effects(trials, ("model", "clean", "augment")):
+    for line in _effects(trials, ("model", "ngrams", "clean", "augment")):
         report.add(line)
     outcome = ensemble_best(study, store, task.y_dev, task.y_test)
     baselines = _baselines(task, best, seed)
@@ -174,13 +179,18 @@ def _effects(trials: Sequence[tc.FrozenTrial], names: Sequence[str]) -> list[str
 
 
 def _baselines(task: DemoTask, best: tc.FrozenTrial, seed: int) -> list[Baseline]:
-    """The tuned family at sensible defaults (same folds, same test), plus the task's own."""
-    model = str(best.params["model"])
-    params = task.defaults(model)
-    out = run_config(task, params, seed=seed, epochs=int(params.get("epochs", 5)))
-    acc = accuracy_score(task.y_test, out.test_proba) if out.test_proba is not None else float("nan")
-    return [Baseline(f"{model} at defaults ({format_params(params, ('optimizer', 'lr_adam', 'batch_size', 'dropout'))})", acc),
-            *task.extra_baselines()]
+    """Untuned models at sensible defaults (same folds, same test, same fold-averaged test
+    predictions as the tuned ones): the tuned family and any other the task names, plus the
+    task's own baselines."""
+    out = []
+    for model in task.baseline_models(str(best.params["model"])):
+        params = task.defaults(model)
+        fit = run_config(task, params, seed=seed, epochs=int(params.get("epochs", 5)))
+        acc = (accuracy_score(task.y_test, fit.test_proba) if fit.test_proba is not None
+               else float("nan"))
+        shown = format_params(params, ("optimizer", "lr_adam", "batch_size", "dropout"))
+        out.append(Baseline(f"{model} at defaults ({shown})", acc))
+    return [*out, *task.extra_baselines()]
 
 
 def _ensemble_lines(report: DemoReport, outcome: EnsembleOutcome | None,

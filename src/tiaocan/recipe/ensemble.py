@@ -10,6 +10,11 @@ difference (a one-sided test at about 2.5 % by default): a gain of a few samples
 that the selection fitted, and costs accuracy on new data. For the error rate the rule reads
 simply: the ensemble must fix more than ``min_gain_se²`` samples net.
 
+``init_size`` > 1 starts instead from the equal-weight average of the best few ("sorted
+ensemble initialisation", Caruana, Munson & Niculescu-Mizil, ICDM 2006), which then plays the
+best single model's part above: the hill-climbing must beat it significantly, and it gives
+way to the best single model only when that model beats it significantly.
+
 >>> import numpy as np
 >>> y = np.array([0, 1, 1, 0])
 >>> a = np.array([[.9, .1], [.6, .4], [.2, .8], [.8, .2]])   # wrong on row 1
@@ -74,27 +79,43 @@ def weighted_average(preds: Sequence[np.ndarray], weights: Sequence[float]) -> n
 
 
 def greedy_ensemble(preds: Sequence[np.ndarray], y: np.ndarray, n_rounds: int = 50,
-                    loss: Loss = log_loss, min_gain_se: float = 2.0) -> EnsembleFit:
+                    loss: Loss = log_loss, min_gain_se: float = 2.0,
+                    init_size: int = 1) -> EnsembleFit:
     """Caruana et al.'s ensemble selection on out-of-fold predictions.
+
+    With ``init_size`` > 1 the selection starts from the equal-weight average of the
+    ``init_size`` best members ("sorted ensemble initialisation", Caruana, Munson &
+    Niculescu-Mizil, ICDM 2006), which keeps the hill-climbing from fitting the
+    noise of one model's out-of-fold predictions. That average is the fallback unless the
+    best single member beats it significantly on the out-of-fold data: it is one choice, made
+    without fitting, and averaging similar models lowers variance. Whatever the hill-climbing
+    adds beyond the fallback is kept only when significant (``min_gain_se``).
 
     Args:
         preds: one ``(n_samples, n_classes)`` probability array per candidate model.
         y: the true labels of those samples.
-        n_rounds: picks after the initial best model.
+        n_rounds: picks after the initial members.
         loss: lower is better (default: log loss).
-        min_gain_se: keep the ensemble only if it beats the best single model by more than
-            this many standard errors of the per-sample loss difference (0: any gain).
+        min_gain_se: keep the selected ensemble only if it beats the fallback (the best single
+            model, or the initial average) by more than this many standard errors of the
+            per-sample loss difference (0: any gain).
+        init_size: how many of the best members start the selection, equally weighted.
     """
     if not preds:
         raise ConfigError("greedy_ensemble needs at least one prediction array, received none")
+    if isinstance(init_size, bool) or not isinstance(init_size, int) or init_size < 1:
+        raise ConfigError(f"init_size must be an int >= 1, received {init_size!r}")
     stack = np.stack([np.asarray(p, dtype=float) for p in preds])
     y = np.asarray(y)
     singles = tuple(loss(y, p) for p in stack)
+    best = int(np.argmin(singles))
     counts = np.zeros(len(stack), dtype=int)
-    counts[int(np.argmin(singles))] = 1
-    total = stack[int(np.argmin(singles))].copy()
-    trace = [min(singles)]
-    best_counts, best_loss = counts.copy(), trace[0]
+    counts[np.argsort(singles, kind="stable")[:init_size]] = 1
+    total = np.tensordot(counts.astype(float), stack, axes=1)
+    counts_start, total_start = counts.copy(), total.copy()
+    start_loss = loss(y, total / counts.sum())
+    trace = [start_loss]
+    best_counts, best_loss = counts.copy(), start_loss
     for _ in range(n_rounds):
         n = counts.sum()
         trial_losses = [loss(y, (total + p) / (n + 1)) for p in stack]
@@ -104,10 +125,15 @@ def greedy_ensemble(preds: Sequence[np.ndarray], y: np.ndarray, n_rounds: int = 
         trace.append(trial_losses[pick])
         if trial_losses[pick] < best_loss - 1e-12:
             best_loss, best_counts = trial_losses[pick], counts.copy()
-    best = int(np.argmin(singles))
+    # the fallback: the initial average unless the best single beats it significantly
+    fallback, fallback_loss = counts_start, start_loss
+    if start_loss > singles[best] and _significant(total_start / counts_start.sum(), stack[best],
+                                                   y, loss, min_gain_se):
+        fallback, fallback_loss = np.eye(len(stack), dtype=int)[best], singles[best]
     mixed = np.tensordot(best_counts / best_counts.sum(), stack, axes=1)
-    if best_counts.sum() > 1 and not _significant(stack[best], mixed, y, loss, min_gain_se):
-        best_counts, best_loss = np.eye(len(stack), dtype=int)[best], singles[best]
+    plain = np.tensordot(fallback / fallback.sum(), stack, axes=1)
+    if best_loss >= fallback_loss or not _significant(plain, mixed, y, loss, min_gain_se):
+        best_counts, best_loss = fallback, fallback_loss
     weights = tuple(float(c / best_counts.sum()) for c in best_counts)
     return EnsembleFit(weights, float(best_loss), singles, tuple(trace))
 

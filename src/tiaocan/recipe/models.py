@@ -2,7 +2,9 @@
 
 Text (token ids, 0 = padding): a bag-of-embeddings MLP (Joulin et al. 2017, fastText), a 1-D
 CNN (Kim 2014) and a (Bi)LSTM (Hochreiter & Schmidhuber 1997) with max-pooling over time.
-Dense features (TF-IDF, tabular, flattened images): an MLP. Small images: a CNN whose depth,
+Dense features (TF-IDF, tabular, flattened images): an MLP, or with no hidden layer a linear
+head, i.e. multinomial logistic regression trained by the recipe (on TF-IDF a strong topic
+classifier: Joachims 1998; Wang & Manning 2012). Small images: a CNN whose depth,
 kernel size and activation are the guide's "network parameters".
 
 Every model lists its ``layers()`` in order, so ``freeze=N`` freezes the first N of them
@@ -66,11 +68,17 @@ class _Layered(nn.Module):
 
 
 class MLP(_Layered):
-    """Flatten → ``depth`` × (Linear → activation → Dropout) → Linear."""
+    """Flatten → ``depth`` × (Linear → activation → Dropout) → Linear.
+
+    ``depth=0`` is the linear head: logits = W·x + b, nothing else.
+    """
 
     def __init__(self, n_in: int, n_classes: int, hidden: int = 128, depth: int = 1,
                  dropout: float = 0.1, activation: str = "relu") -> None:
         super().__init__()
+        if isinstance(depth, bool) or not hasattr(depth, "__index__") or int(depth) < 0:
+            raise ConfigError(f"depth must be an int >= 0 (0: linear head), received {depth!r}")
+        depth = int(depth)
         blocks: list[nn.Module] = []
         width = n_in
         for _ in range(depth):
@@ -174,16 +182,18 @@ def _pick(params: Mapping[str, Any], names: tuple[str, ...]) -> dict[str, Any]:
 def build_model(params: Mapping[str, Any], inputs: Inputs, seed: int = 0) -> nn.Module:
     """The model ``params["model"]`` names, sized for ``inputs``, initialised from ``seed``.
 
-    Accepted names: ``"mlp"`` (dense or image inputs), ``"embbag"``, ``"cnn"`` (token or
-    image inputs), ``"lstm"`` (tokens).
+    Accepted names: ``"mlp"`` and ``"linear"`` (an MLP with no hidden layer) for dense or
+    image inputs, ``"embbag"``, ``"cnn"`` (token or image inputs), ``"lstm"`` (tokens).
     """
     name = params.get("model", "mlp")
     torch.manual_seed(seed)
     common = ("dropout", "activation")
-    if name == "mlp" and inputs.kind in ("dense", "image"):
+    if name in ("mlp", "linear") and inputs.kind in ("dense", "image"):
         n_in = 1
         for d in inputs.shape:
             n_in *= d
+        if name == "linear":
+            return MLP(n_in, inputs.n_classes, depth=0)
         return MLP(n_in, inputs.n_classes, **_pick(params, ("hidden", "depth", *common)))
     if name == "cnn" and inputs.kind == "image":
         return SmallCNN(inputs.shape, inputs.n_classes,
@@ -197,4 +207,5 @@ def build_model(params: Mapping[str, Any], inputs: Inputs, seed: int = 0) -> nn.
         return LSTMClassifier(v, k, **_pick(params, ("embed_dim", "hidden", "bidirectional",
                                                      "dropout")))
     raise ConfigError(f"model {name!r} does not take {inputs.kind!r} inputs; accepted: 'mlp' "
-                      "(dense, image), 'cnn' (image, tokens), 'embbag' and 'lstm' (tokens)")
+                      "and 'linear' (dense, image), 'cnn' (image, tokens), 'embbag' and 'lstm' "
+                      "(tokens)")

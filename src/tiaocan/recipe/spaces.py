@@ -128,21 +128,28 @@ def _dropout() -> tc.Float:
     return tc.Float(0.0, 0.5)  # the guide's "usually 0.1" sits inside; the study refines it
 
 
-def text_model_space(models: Sequence[str] = ("bow_mlp", "embbag", "cnn", "lstm")) -> dict[str, Any]:
+def text_model_space(models: Sequence[str] = ("bow_linear", "bow_mlp", "embbag", "cnn", "lstm")
+                     ) -> dict[str, Any]:
     """Model choice for text with each family's own knobs (conditional sub-spaces).
 
-    ``bow_mlp`` is an MLP over TF-IDF features picked by chi² (``n_features``); the others
-    read token ids (``max_len`` tokens).
+    ``bow_linear`` (multinomial logistic regression) and ``bow_mlp`` read TF-IDF features of
+    words (``ngrams=1``) or words + bigrams (``ngrams=2``), of which χ² keeps ``n_features``;
+    the others read token ids (``max_len`` tokens). The linear model has no hidden layer, so
+    no ``hidden`` width and no dropout.
     """
     m = list(models)
-    tokens = [x for x in m if x != "bow_mlp"]
-    params: dict[str, Any] = {
-        "model": tc.Categorical(m),
-        "dropout": _dropout(),
-        "hidden": tc.Int(32, 256, log=True, when={"model": [x for x in m if x != "cnn"]}),
-    }
-    if "bow_mlp" in m:
-        params["n_features"] = tc.Int(500, 8000, log=True, when={"model": "bow_mlp"})
+    tokens = [x for x in m if x not in ("bow_linear", "bow_mlp")]
+    bow = [x for x in m if x in ("bow_linear", "bow_mlp")]
+    params: dict[str, Any] = {"model": tc.Categorical(m)}
+    layered = [x for x in m if x != "bow_linear"]
+    if layered:
+        params["dropout"] = _dropout() if layered == m else tc.Float(0.0, 0.5, when={"model": layered})
+    hidden = [x for x in layered if x != "cnn"]
+    if hidden:
+        params["hidden"] = tc.Int(32, 256, log=True, when={"model": hidden})
+    if bow:
+        params["ngrams"] = tc.Categorical([1, 2], when={"model": bow})
+        params["n_features"] = tc.Int(1000, 16000, log=True, when={"model": bow})
     if tokens:
         params["embed_dim"] = tc.Int(16, 128, log=True, when={"model": tokens})
         params["max_len"] = tc.Categorical([64, 128, 256], when={"model": tokens})
