@@ -6,7 +6,13 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tiaocan._numeric.parzen import default_weights, fit_parzen, log_diff_ndtr
+from tiaocan._numeric.parzen import (
+    default_weights,
+    fit_parzen,
+    log_cell_mass,
+    log_diff_ndtr,
+    stable_orders,
+)
 
 NO_CATS = np.zeros((0, 0), int)
 
@@ -66,3 +72,123 @@ def test_log_diff_ndtr_is_accurate_in_both_tails():
 def test_default_weights_ramp_old_observations():
     w = default_weights(100)
     assert len(w) == 100 and w[0] < w[50] < w[-1] == 1.0 and (w[-25:] == 1).all()
+
+
+# --- the fast paths against straightforward formulas ---------------------------------------
+
+def _pairwise_log_cell_mass(edges, xj, mus, sigmas):
+    """Every (point, kernel) pair's log cell mass, evaluated in full (the unoptimised formula)."""
+    from scipy.special import ndtr
+
+    cell = np.clip(np.searchsorted(edges, xj, side="right") - 1, 0, len(edges) - 2)
+    z_lo = (edges[cell][:, None] - mus) / sigmas
+    z_hi = (edges[cell + 1][:, None] - mus) / sigmas
+    sign = np.where(z_lo > 0, -1.0, 1.0)  # difference of upper tails above the centre
+    return np.log(np.maximum(np.abs(ndtr(sign * z_hi) - ndtr(sign * z_lo)), 1e-300))
+
+
+def _reference_log_pdf(pe, x, cats):
+    """The mixture density written out with scipy.stats, kernel by kernel."""
+    from scipy.special import logsumexp
+    from scipy.stats import norm
+
+    total = np.tile(pe.log_weights, (len(x), 1))
+    for j, e in enumerate(pe.edges):
+        mu, sigma = pe.mus[:, j], pe.sigmas[:, j]
+        unit = np.log(norm.cdf((1 - mu) / sigma) - norm.cdf(-mu / sigma))
+        if e is None:
+            total += norm.logpdf(x[:, j][:, None], mu, sigma) - unit
+        else:
+            cell = np.clip(np.searchsorted(e, x[:, j], side="right") - 1, 0, len(e) - 2)
+            lo, hi = (e[cell][:, None] - mu) / sigma, (e[cell + 1][:, None] - mu) / sigma
+            mass = np.where(lo > 0, norm.sf(lo) - norm.sf(hi), norm.cdf(hi) - norm.cdf(lo))
+            total += np.log(np.maximum(mass, 1e-300)) - unit
+    for j, lp in enumerate(pe.cat_log_probs):
+        total += lp[:, cats[:, j]].T
+    return logsumexp(total, axis=1)
+
+
+def _discrete_data(rng, n, d, n_cells):
+    """Points on cell centres of ``d`` coordinates with ``n_cells`` cells, some log-spaced."""
+    edges, x = [], rng.random((n, d))
+    for j in range(d):
+        e = np.linspace(0, 1, n_cells + 1) if j % 2 == 0 else np.geomspace(1, 2, n_cells + 1) - 1
+        edges.append(e)
+        cell = np.minimum((x[:, j] * n_cells).astype(int), n_cells - 1)
+        x[:, j] = 0.5 * (e[cell] + e[cell + 1])
+    return x, edges
+
+
+@given(st.integers(0, 2**32 - 1), st.integers(1, 1000), st.sampled_from([3, 40, 250]),
+       st.booleans())
+@settings(max_examples=40, deadline=None)
+def test_cell_mass_fast_path_equals_the_pairwise_formula(seed, n, n_cells, narrow):
+    """Distinct cells, merged kernels and skipped far pairs give the full formula, bit for bit."""
+    rng = np.random.default_rng(seed)
+    x, (edges,) = _discrete_data(rng, n, 1, n_cells)
+    mus = x[:, 0]
+    sigmas = rng.choice([0.002, 0.01, 0.3], n) if narrow else rng.uniform(0.001, 1.0, n)
+    points = np.concatenate([rng.choice(mus, 20), rng.random(4)])
+    expected = _pairwise_log_cell_mass(edges, points, mus, sigmas)
+    np.testing.assert_array_equal(log_cell_mass(edges, points, mus, sigmas), expected)
+    pairs, inverse = np.unique(mus + 1j * sigmas, return_inverse=True)
+    merged = log_cell_mass(edges, points, pairs.real.copy(), pairs.imag.copy(), inverse.reshape(-1))
+    np.testing.assert_array_equal(merged, expected)
+
+
+@given(st.integers(0, 2**32 - 1), st.integers(1, 3000))
+@settings(max_examples=30, deadline=None)
+def test_skipped_tails_and_underflows_change_no_bit(seed, n):
+    from scipy.special import ndtr
+
+    from tiaocan._numeric.parzen import _log_unit_mass, _logsumexp_rows
+
+    rng = np.random.default_rng(seed)
+    mu, sigma = rng.random((n, 3)), rng.choice([0.001, 0.01, 0.1, 1.0], (n, 3))
+    a, b = -mu / sigma, (1 - mu) / sigma
+    np.testing.assert_array_equal(_log_unit_mass(a, b), np.log(ndtr(b) - ndtr(a)))
+    values = rng.uniform(-2000.0, 0.0, (24, n)) * rng.random((24, 1))
+    top = values.max(axis=1, keepdims=True)
+    direct = (top + np.log(np.exp(values - top).sum(axis=1, keepdims=True)))[:, 0]
+    np.testing.assert_array_equal(_logsumexp_rows(values), direct)
+
+
+@given(st.integers(0, 2**32 - 1), st.sampled_from([5, 70, 1500]), st.booleans())
+@settings(max_examples=12, deadline=None)
+def test_log_pdf_equals_the_kernel_by_kernel_mixture(seed, n, with_continuous):
+    """Large histories take every shortcut (merged kernels, skipped tails and underflows)."""
+    rng = np.random.default_rng(seed)
+    xd, edges = _discrete_data(rng, n, 2, 30)
+    if with_continuous:
+        xd, edges = np.hstack([rng.random((n, 3)), xd]), [None, None, None, *edges]
+    cats = rng.integers(0, 3, (n, 1))
+    pe = fit_parzen(xd, cats, [3], edges=edges, weights=default_weights(n))
+    points, point_cats = pe.sample(rng, 24)
+    points[:4] = rng.random((4, points.shape[1]))  # off the data as well
+    np.testing.assert_allclose(pe.log_pdf(points, point_cats),
+                               _reference_log_pdf(pe, points, point_cats), rtol=1e-9, atol=1e-9)
+
+
+def test_skipped_work_is_exact_at_its_thresholds():
+    from scipy.special import ndtr
+
+    z = np.linspace(8.5, 40.0, 10001)
+    assert (ndtr(z) == 1.0).all() and ((1.0 - ndtr(-z)) == 1.0).all()  # normaliser is 1
+    assert ndtr(-37.5) < 1e-300  # far cells take the mass floor
+    assert (np.exp(np.linspace(-800.0, -746.0, 101)) == 0.0).all()  # underflowed terms
+
+
+@given(st.integers(0, 2**32 - 1), st.integers(1, 200), st.sampled_from(["exact", "stale", "bad"]))
+@settings(max_examples=30, deadline=None)
+def test_stable_orders_with_any_hint_equal_a_stable_argsort(seed, n, hint_kind):
+    rng = np.random.default_rng(seed)
+    x = np.column_stack([rng.random(n), rng.integers(0, 4, n) / 4.0])  # the second has ties
+    expected = np.stack([np.argsort(x[:, j], kind="stable") for j in range(2)])
+    if hint_kind == "exact":
+        hint = expected.copy()
+    elif hint_kind == "stale":  # a permutation, partly out of order, ties reversed
+        hint = np.stack([np.argsort(-x[:, j]) for j in range(2)])
+    else:  # not a permutation
+        hint = np.zeros((2, n), int)
+    assert (stable_orders(x, hint) == expected).all()
+    assert (stable_orders(x) == expected).all()

@@ -95,3 +95,56 @@ def test_multi_objective_split_by_rank():
 def test_invalid_options_name_the_parameter(kwargs):
     with pytest.raises(ConfigError, match=next(iter(kwargs))):
         TPESampler(**kwargs)
+
+
+def test_caches_never_change_a_proposal():
+    """A sampler warm from a whole run (row cache, trial table, sort hints) proposes exactly
+    what a fresh one does, with pruned, running and failed trials in the history."""
+    space = tc.Space(x0=tc.Float(-5, 5), x1=tc.Float(1e-4, 1, log=True), n=tc.Int(1, 50, log=True),
+                     k=tc.Int(1, 4), c=tc.Categorical(["a", "b", "c"]))
+    warm = TPESampler(n_startup_trials=5)
+    study = tc.create_study(space=space, sampler=warm, seed=2, storage=":memory:")
+    rng = np.random.default_rng(0)
+    for i in range(60):
+        trial = study.ask()
+        if i % 7 == 3:
+            study.tell(trial, state="pruned")
+        elif i % 11 == 5:
+            study.tell(trial, state="failed")
+        elif i % 13 != 8:  # a few stay running
+            study.tell(trial, float(rng.random() + trial.params["x0"] ** 2))
+        history = study.history()
+        a = warm.sample(space, history, np.random.default_rng(i))
+        b = TPESampler(n_startup_trials=5).sample(space, history, np.random.default_rng(i))
+        assert a.params == b.params and a.info == b.info
+
+
+def test_trial_table_follows_changes_anywhere_in_the_history():
+    from tiaocan.samplers._observations import STATE_CODES, RowCache
+
+    study = tc.create_study(space=SPACE, sampler="random", seed=1, storage=":memory:")
+    study.optimize(_sphere, n_trials=20, show_progress=False)
+    running = [study.ask() for _ in range(3)]
+    cache = RowCache()
+    cache.table(SPACE, study.history().trials, 1)
+    study.tell(running[0], 1.5)  # a trial in the middle changes
+    study.tell(study.ask(), state="pruned")  # and new ones arrive
+    trials = study.history().trials
+    table = cache.table(SPACE, trials, 1)
+    assert table.numbers.tolist() == [t.number for t in trials]
+    assert table.states.tolist() == [STATE_CODES[t.state] for t in trials]
+    np.testing.assert_array_equal(table.rows, np.array([SPACE.encode(t.params) for t in trials]))
+    values = [t.values[0] if t.values else np.nan for t in trials]
+    np.testing.assert_array_equal(table.values[:, 0], values)
+
+
+def test_sampler_pickles_without_its_caches():
+    import pickle
+
+    study = tc.create_study(space=SPACE, sampler=TPESampler(n_startup_trials=3), seed=0,
+                            storage=":memory:")
+    study.optimize(_sphere, n_trials=6, show_progress=False)
+    copy = pickle.loads(pickle.dumps(study.sampler))
+    history = study.history()
+    assert copy.sample(SPACE, history, np.random.default_rng(3)).params == \
+        study.sampler.sample(SPACE, history, np.random.default_rng(3)).params
