@@ -58,23 +58,35 @@ def regret_table(curves: dict[str, dict[str, np.ndarray]], evals: int) -> str:
 
 
 def mean_ranks(curves: dict[str, dict[str, np.ndarray]], evals: int) -> dict[str, float]:
-    """Mean over problems of each optimizer's rank by median regret (ties share the mean rank)."""
+    """Mean over problems of each optimizer's rank by median regret (ties share the mean rank).
+
+    Only problems on which every optimizer has runs count: a rank among fewer optimizers
+    would flatter the ones present."""
     from scipy.stats import rankdata
 
     opts = sorted({o for per in curves.values() for o in per}, key=_order)
     ranks = defaultdict(list)
-    for per in curves.values():
-        present = [o for o in opts if o in per]
-        meds = [np.median(_at(per[o], evals)) for o in present]
-        for o, r in zip(present, rankdata(meds)):
+    for per in complete_problems(curves).values():
+        meds = [np.median(_at(per[o], evals)) for o in opts]
+        for o, r in zip(opts, rankdata(meds)):
             ranks[o].append(float(r))
-    return {o: float(np.mean(ranks[o])) for o in opts}
+    return {o: float(np.mean(ranks[o])) if ranks[o] else float("nan") for o in opts}
+
+
+def complete_problems(curves: dict[str, dict[str, np.ndarray]]) -> dict[str, dict[str, np.ndarray]]:
+    """The problems on which every optimizer of the run has runs."""
+    opts = {o for per in curves.values() for o in per}
+    return {p: per for p, per in curves.items() if opts <= set(per)}
 
 
 def rank_table(curves: dict[str, dict[str, np.ndarray]], checkpoints: list[int]) -> str:
     per_cp = {cp: mean_ranks(curves, cp) for cp in checkpoints}
     opts = sorted(per_cp[checkpoints[-1]], key=lambda o: per_cp[checkpoints[-1]][o])
-    lines = ["| optimizer | " + " | ".join(f"mean rank @{cp}" for cp in checkpoints) + " |",
+    used = sorted(complete_problems(curves))
+    left = sorted(set(curves) - set(used))
+    lines = [f"Over {len(used)} problems ({', '.join(used)})"
+             + (f"; left out, some optimizer has no runs: {', '.join(left)}" if left else "") + ".\n",
+             "| optimizer | " + " | ".join(f"mean rank @{cp}" for cp in checkpoints) + " |",
              "|---" * (len(checkpoints) + 1) + "|"]
     for o in opts:
         lines.append(f"| {o} | " + " | ".join(f"{per_cp[cp][o]:.2f}" for cp in checkpoints) + " |")
