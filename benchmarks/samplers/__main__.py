@@ -32,7 +32,7 @@ from benchmarks.samplers.report import (
     regret_curves,
     regret_table,
 )
-from benchmarks.samplers.runner import run_all
+from benchmarks.samplers.runner import load_runs, run_all
 
 SLOW = ["smac_bb"]  # minutes per run at 100 evaluations on two cores
 
@@ -49,6 +49,8 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--no-overhead", action="store_true")
     ap.add_argument("--out", type=Path, default=Path("benchmarks/results/samplers"))
     ap.add_argument("--fresh", action="store_true", help="ignore runs stored by an earlier call")
+    ap.add_argument("--report-only", action="store_true",
+                    help="run nothing: report on the runs already stored (seeds may differ by problem)")
     args = ap.parse_args(argv)
     logging.disable(logging.WARNING)
     import torch  # Optuna's GPSampler: one thread, like everyone else
@@ -58,8 +60,9 @@ def main(argv: list[str] | None = None) -> None:
     skip = set(args.skip) | (set(SLOW) if args.reduced else set())
     optimizers = [o for o in (args.optimizers or list(OPTIMIZERS)) if o not in skip]
     args.out.mkdir(parents=True, exist_ok=True)
-    runs = run_all(problems, optimizers, args.seeds, args.budget, args.out / "runs.json",
-                   resume=not args.fresh)
+    runs = (load_runs(args.out / "runs.json") if args.report_only else
+            run_all(problems, optimizers, args.seeds, args.budget, args.out / "runs.json",
+                    resume=not args.fresh))
     runs = {k: v for k, v in runs.items() if k.split("/")[0] in problems and k.split("/")[1] in optimizers
             and int(k.split("/")[2]) < args.seeds}
     curves = regret_curves(runs)

@@ -155,16 +155,21 @@ def _skopt(problem: Problem, budget: int, seed: int) -> list[float]:
     dims = []
     for n in names:
         p = problem.space[n]
-        if isinstance(p, tc.Categorical):
-            dims.append(Categorical(list(p.choices), name=n))
+        if isinstance(p, tc.Categorical):  # labels: skopt rejects bool categories
+            dims.append(Categorical([str(i) for i in range(len(p.choices))], name=n))
         elif isinstance(p, tc.Int):
             dims.append(Integer(p.low, p.high, prior="log-uniform" if p.log else "uniform", name=n))
         else:
             dims.append(Real(p.low, p.high, prior="log-uniform" if p.log else "uniform", name=n))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        res = gp_minimize(lambda v: problem(coerce(problem.space, dict(zip(names, v)))), dims,
-                          n_calls=budget, random_state=seed, n_initial_points=min(10, budget))
+        def objective(v: list[Any]) -> float:
+            cfg = {n: problem.space[n].choices[int(x)] if isinstance(problem.space[n], tc.Categorical)
+                   else x for n, x in zip(names, v)}
+            return problem(coerce(problem.space, cfg))
+
+        res = gp_minimize(objective, dims, n_calls=budget, random_state=seed,
+                          n_initial_points=min(10, budget))
     return [float(v) for v in res.func_vals]
 
 

@@ -30,10 +30,13 @@ def test_rules():
     small = tc.Space(x=tc.Float(0, 1), y=tc.Float(0, 1))
     assert auto.choose(small, _history(10))[0] == "gp"
     assert auto.choose(small, _history(60))[0] == "cmaes"
-    assert auto.choose(CONFORMANCE_SPACES["conditional"], _history(5))[0] == "tpe"
+    conditional = CONFORMANCE_SPACES["conditional"]  # 2 of 5 categorical: GP, then TPE
+    assert auto.choose(conditional, _history(5))[0] == "gp"
+    assert auto.choose(conditional, _history(60))[0] == "tpe"
     assert auto.choose(tc.Space(a=tc.Categorical([1, 2]), b=tc.Categorical([1, 2]), x=tc.Float(0, 1)),
                        _history(5))[0] == "tpe"
-    assert auto.choose(tc.Space(**{f"x{i}": tc.Float(0, 1) for i in range(10)}), _history(5))[0] == "tpe"
+    assert auto.choose(tc.Space(**{f"x{i}": tc.Float(0, 1) for i in range(20)}), _history(5))[0] == "gp"
+    assert auto.choose(tc.Space(**{f"x{i}": tc.Float(0, 1) for i in range(40)}), _history(5))[0] == "tpe"
     two = _history(5, (Direction.MINIMIZE, Direction.MAXIMIZE))
     assert auto.choose(small, two) == ("tpe", "2 objectives: TPE splits by non-dominated rank")
     mixed = tc.Space(x=tc.Float(0, 1), y=tc.Float(0, 1), c=tc.Categorical(["a", "b"]))
