@@ -68,6 +68,10 @@ def main(argv: list[str] | None = None) -> None:
     curves = regret_curves(runs)
     checkpoints = sorted({min(50, args.budget), args.budget})
     parts = [f"# Samplers: budget {args.budget}, {args.seeds} seeds\n"]
+    seeds = {p: len({k.split("/")[2] for k in runs if k.startswith(p + "/")}) for p in problems}
+    fewer = {p: n for p, n in seeds.items() if 0 < n < args.seeds}
+    if fewer:
+        parts.append("Fewer seeds stored for: " + ", ".join(f"{p} ({n})" for p, n in fewer.items()) + "\n")
     for cp in checkpoints:
         parts.append(f"## Median regret [Q1, Q3] at {cp} evaluations\n\n{regret_table(curves, cp)}\n")
     parts.append(f"## Mean rank across problems\n\n{rank_table(curves, checkpoints)}\n")
