@@ -19,7 +19,10 @@ ROOT = Path(__file__).resolve().parents[1]
 
 SCRIPT = textwrap.dedent(
     """
-    import sys, time, tiaocan as tc
+    import signal, sys, time, tiaocan as tc
+    # Ctrl-C as at a terminal, even when the suite runs in a background job (where the shell
+    # starts processes with SIGINT ignored and Python then never raises KeyboardInterrupt)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     url, name, n, mode, flag = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4], sys.argv[5]
     space = tc.Space(x=tc.Float(0.0, 1.0), k=tc.Int(1, 4))
     study = tc.create_study(name, space=space, storage=url, seed=7, load_if_exists=True,
