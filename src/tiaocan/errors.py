@@ -17,6 +17,8 @@ from the builtin a user would catch (``ValueError``, ``LookupError``, ``ImportEr
 
 from __future__ import annotations
 
+from typing import Any
+
 __all__ = [
     "ConfigError",
     "DuplicateStudyError",
@@ -28,6 +30,7 @@ __all__ = [
     "StudyNotFoundError",
     "TiaocanError",
     "TrialPruned",
+    "check_int",
     "require",
 ]
 
@@ -70,6 +73,19 @@ class MissingExtraError(TiaocanError, ImportError):
 
 class TrialPruned(TiaocanError):
     """Raise inside an objective to end the trial as PRUNED."""
+
+
+def check_int(name: str, value: Any, low: int) -> int:
+    """``value`` if it is an int (not a bool) of at least ``low``, else a ConfigError naming it.
+
+    >>> check_int("n_trials", 0, 1)
+    Traceback (most recent call last):
+    ...
+    tiaocan.errors.ConfigError: n_trials must be an int >= 1, received 0
+    """
+    if isinstance(value, bool) or not isinstance(value, int) or value < low:
+        raise ConfigError(f"{name} must be an int >= {low}, received {value!r}")
+    return value
 
 
 def require(module: str, extra: str, feature: str) -> object:

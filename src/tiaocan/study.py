@@ -19,7 +19,7 @@ import numpy as np
 
 from tiaocan import loop
 from tiaocan._numeric.pareto import non_dominated_mask
-from tiaocan.errors import ConfigError, DuplicateStudyError
+from tiaocan.errors import ConfigError, DuplicateStudyError, check_int
 from tiaocan.executors.base import Executor
 from tiaocan.fidelity import Fidelity
 from tiaocan.samplers import describe, get_sampler, rebuild
@@ -344,9 +344,7 @@ def list_studies(storage: str | Storage | None = None) -> list[StudyRecord]:
 
 
 def _non_negative_int(name: str, value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise ConfigError(f"{name} must be an int >= 0, received {value!r}")
-    return value
+    return check_int(name, value, 0)
 
 
 def _positive(name: str, value: Any) -> float:

@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
-from tiaocan.errors import ConfigError
+from tiaocan.errors import ConfigError, check_int
 
 __all__ = ["LRScaling", "OptimizerName", "TrainConfig"]
 
@@ -172,8 +172,7 @@ def _positive(name: str, value: Any) -> None:
 
 
 def _positive_int(name: str, value: Any) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ConfigError(f"{name} must be a positive int, received {value!r}")
+    check_int(name, value, 1)
 
 
 def _in_range(name: str, value: Any, low: float, high: float, high_open: bool = False) -> None:

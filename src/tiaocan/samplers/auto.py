@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from tiaocan.errors import ConfigError
+from tiaocan.errors import check_int
 from tiaocan.samplers.base import History, Proposal
 from tiaocan.samplers.gp import GPSampler
 from tiaocan.samplers.tpe import TPESampler
@@ -51,8 +51,7 @@ class AutoSampler:
 
     def __init__(self, gp_max_dims: int = 32, gp_max_trials: int = 200) -> None:
         for name, value in (("gp_max_dims", gp_max_dims), ("gp_max_trials", gp_max_trials)):
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ConfigError(f"{name} must be an int >= 1, received {value!r}")
+            check_int(name, value, 1)
         self.gp_max_dims = gp_max_dims
         self.gp_max_trials = gp_max_trials
         self._samplers: dict[str, Any] = {}

@@ -23,7 +23,7 @@ import numpy as np
 
 from tiaocan._numeric.acquisition import maximize_log_ei
 from tiaocan._numeric.gp import fit_gp
-from tiaocan.errors import ConfigError
+from tiaocan.errors import ConfigError, check_int
 from tiaocan.samplers._observations import Layout, RowCache
 from tiaocan.samplers.base import History, Proposal
 from tiaocan.samplers.sobol import SobolSampler
@@ -55,8 +55,7 @@ class GPSampler:
                  max_points: int = 1000, n_candidates: int = 2048, n_restarts: int = 10) -> None:
         for name, value, low in (("max_fit_points", max_fit_points, 10), ("max_points", max_points, 10),
                                  ("n_candidates", n_candidates, 1), ("n_restarts", n_restarts, 1)):
-            if isinstance(value, bool) or not isinstance(value, int) or value < low:
-                raise ConfigError(f"{name} must be an int >= {low}, received {value!r}")
+            check_int(name, value, low)
         if n_startup_trials is not None and (not isinstance(n_startup_trials, int) or n_startup_trials < 1):
             raise ConfigError(f"n_startup_trials must be None or an int >= 1, received {n_startup_trials!r}")
         self.n_startup_trials = n_startup_trials

@@ -34,7 +34,7 @@ from typing import Any
 
 import numpy as np
 
-from tiaocan.errors import ConfigError
+from tiaocan.errors import ConfigError, check_int
 from tiaocan.samplers.base import History, Proposal, describe, rebuild
 from tiaocan.space import Space
 from tiaocan.trial import FrozenTrial, TrialState
@@ -286,8 +286,7 @@ class BudgetGP:
                  min_trust: float | None = None) -> None:
         for name, value in (("n_startup_trials", n_startup_trials), ("n_candidates", n_candidates),
                             ("max_points", max_points), ("max_fit_points", max_fit_points)):
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ConfigError(f"{name} must be a positive int, received {value!r}")
+            check_int(name, value, 1)
         self.n_startup_trials = n_startup_trials
         self.min_points = min_points
         self.n_candidates = n_candidates

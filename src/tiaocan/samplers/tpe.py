@@ -25,7 +25,7 @@ import numpy as np
 
 from tiaocan._numeric.pareto import non_dominated_ranks
 from tiaocan._numeric.parzen import default_weights, fit_parzen, stable_orders
-from tiaocan.errors import ConfigError
+from tiaocan.errors import ConfigError, check_int
 from tiaocan.samplers._observations import STATE_CODES, Layout, RowCache
 from tiaocan.samplers.base import History, Proposal
 from tiaocan.space import Space
@@ -62,9 +62,9 @@ class TPESampler:
                  multivariate: bool = True, gamma: float = 0.1, max_below: int = 25,
                  prior_weight: float = 1.0, constant_liar: bool = True,
                  bandwidth: str = "neighbour") -> None:
-        _check_int("n_startup_trials", n_startup_trials, 0)
-        _check_int("n_ei_candidates", n_ei_candidates, 1)
-        _check_int("max_below", max_below, 1)
+        check_int("n_startup_trials", n_startup_trials, 0)
+        check_int("n_ei_candidates", n_ei_candidates, 1)
+        check_int("max_below", max_below, 1)
         if not 0.0 < gamma < 1.0:
             raise ConfigError(f"gamma must be in (0, 1), received {gamma!r}")
         if bandwidth not in ("neighbour", "scott"):
@@ -204,7 +204,3 @@ def split_below(losses: np.ndarray, gamma: float = 0.1, max_below: int = 25) -> 
     mask[order[:n_below]] = True
     return mask
 
-
-def _check_int(name: str, value: Any, low: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < low:
-        raise ConfigError(f"{name} must be an int >= {low}, received {value!r}")
