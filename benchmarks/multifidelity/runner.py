@@ -67,6 +67,8 @@ def _methods() -> dict[str, Method]:
         Method("tc Hyperband", "tiaocan", _tc(Hyperband, "random")),
         Method("tc BOHB", "tiaocan", _tc(BOHB)),
         Method("tc BOHB async", "tiaocan", _tc(lambda: BOHB(asynchronous=True))),
+        Method("tc ASHA-stop", "tiaocan", _tc(lambda: ASHA(mode="stopping"), "random"),
+               stopping=True),
         Method("tc ASHA+TPE", "tiaocan", _tc(ASHA, _budget_tpe)),
         Method("tc ASHA-stop+TPE", "tiaocan", _tc(lambda: ASHA(mode="stopping"), _budget_tpe),
                stopping=True),
