@@ -63,14 +63,38 @@ def test_text_task_linear_head_reads_chi2_selected_tfidf_of_words_or_bigrams() -
     task = TextTask(data)
     assert {"bow_linear", "bow_mlp"} <= set(task.space()["model"].choices)
     first_fold = {}
-    for ngrams in (1, 2):
-        params = {**task.defaults("bow_linear"), "ngrams": ngrams, "n_features": 300}
+    for terms in ("words", "bigrams", "chars"):
+        params = {**task.defaults("bow_linear"), "terms": terms, "n_features": 300}
         folds = task.fold_data(params)
         assert len(folds) == data.k
         assert all(f.X_train.shape[1] == 300 == f.X_test.shape[1] for f in folds)
-        first_fold[ngrams] = folds[0].X_train
+        first_fold[terms] = folds[0].X_train
         model = build_model(task.model_params(params), task.inputs(params, 0))
         assert isinstance(model, MLP) and len(model.body) == 0  # no hidden layer
-    assert not (first_fold[1] == first_fold[2]).all()  # other terms, other weights
+    assert not (first_fold["words"] == first_fold["bigrams"]).all()  # other terms, other weights
+    assert not (first_fold["words"] == first_fold["chars"]).all()
     assert "dropout" not in task.defaults("bow_linear")
     assert task.baseline_models("bow_linear") == ("bow_linear", "bow_mlp")
+
+
+def test_lead_view_holds_headline_and_first_paragraph_and_clips_n_features() -> None:
+    from tiaocan.demos.text import TextTask
+    from tiaocan.demos.text_data import load_bbc
+    from tiaocan.recipe.models import build_model
+
+    lead = load_bbc(seed=0, subsample=250)
+    article = load_bbc(seed=0, subsample=250, view="article")
+    assert (lead.y == article.y).all() and len(lead.texts) == len(article.texts)
+    for short, full in zip(lead.texts[:20], article.texts[:20]):
+        headline = full.strip().splitlines()[0].strip()
+        assert short.startswith(headline) and len(short) < len(full)
+    task = TextTask(lead)
+    high = task.space()["n_features"].high
+    assert high == lead.max_columns() < 16000  # short texts: the range stops at the vocabulary
+    params = {**task.defaults("bow_mlp"), "n_features": 10**6}  # more than there are terms
+    folds = task.fold_data(params)
+    width = task.inputs(params, 0).shape[0]
+    assert width == folds[0].X_train.shape[1] == lead.n_columns(params) < 10**6
+    build_model(task.model_params(params), task.inputs(params, 0))  # the input layer fits
+    with pytest.raises(ValueError, match="view must be one of"):
+        load_bbc(view="headline")

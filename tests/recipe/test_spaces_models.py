@@ -105,9 +105,9 @@ def test_text_space_gives_the_linear_head_no_hidden_width_or_dropout() -> None:
         is_bow = params["model"] in ("bow_linear", "bow_mlp")
         assert ("hidden" in params) == (params["model"] != "bow_linear")
         assert ("dropout" in params) == (params["model"] != "bow_linear")
-        assert ("n_features" in params) == is_bow and ("ngrams" in params) == is_bow
+        assert ("n_features" in params) == is_bow and ("terms" in params) == is_bow
         if is_bow:
-            assert params["ngrams"] in (1, 2) and 1000 <= params["n_features"] <= 16000
+            assert params["terms"] in ("words", "bigrams", "chars") and 1000 <= params["n_features"] <= 16000
     assert seen == {"bow_linear", "bow_mlp", "embbag"}
 
 

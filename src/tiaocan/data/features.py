@@ -59,13 +59,15 @@ def select_model_based(X: np.ndarray, y: np.ndarray, model: str = "l1", threshol
 
 
 def tfidf_features(train_texts: list[str], other: list[list[str]], max_features: int = 30000,
-                   ngram_range: tuple[int, int] = (1, 2)) -> tuple[Any, list[Any], Any]:
+                   ngram_range: tuple[int, int] = (1, 2), analyzer: str = "word"
+                   ) -> tuple[Any, list[Any], Any]:
     """TF-IDF fitted on ``train_texts`` (sublinear tf); returns train, transformed others, and
-    the vectoriser."""
+    the vectoriser. ``analyzer``: ``"word"``, or ``"char_wb"`` for character n-grams inside
+    word boundaries."""
     require("sklearn", "sklearn", "TF-IDF features")
     from sklearn.feature_extraction.text import TfidfVectorizer
 
     vec = TfidfVectorizer(sublinear_tf=True, min_df=2, max_features=max_features,
-                          ngram_range=ngram_range)
+                          ngram_range=ngram_range, analyzer=analyzer)
     X = vec.fit_transform(train_texts)
     return X, [vec.transform(t) for t in other], vec

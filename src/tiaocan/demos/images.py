@@ -77,6 +77,14 @@ class ImageTask:
                  "activation": "relu", "depth": 2, "channels": 32, "kernel_size": 3,
                  "augment": True}]
 
+    def refit_data(self, params: dict[str, Any]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Every development image (and shifted copies when the trial augments), and the
+        held-out images: what a single model of the configuration is trained on."""
+        Xtr, ytr = self.X[self.dev], self.y_dev
+        if params.get("augment", False):
+            Xtr, ytr = shift_augment(Xtr, ytr, copies=1, max_shift=1, seed=self.seed + self.k)
+        return Xtr, ytr, self.X[self.test]
+
     def describe_data(self) -> list[str]:
         report = inspect_images(list(self.X), list(self.y))
         return [(f"data: scikit-learn digits ({len(self.y)} images of 8x8, 10 classes); "

@@ -128,14 +128,15 @@ def _dropout() -> tc.Float:
     return tc.Float(0.0, 0.5)  # the guide's "usually 0.1" sits inside; the study refines it
 
 
-def text_model_space(models: Sequence[str] = ("bow_linear", "bow_mlp", "embbag", "cnn", "lstm")
-                     ) -> dict[str, Any]:
+def text_model_space(models: Sequence[str] = ("bow_linear", "bow_mlp", "embbag", "cnn", "lstm"),
+                     max_features: int = 16000) -> dict[str, Any]:
     """Model choice for text with each family's own knobs (conditional sub-spaces).
 
     ``bow_linear`` (multinomial logistic regression) and ``bow_mlp`` read TF-IDF features of
-    words (``ngrams=1``) or words + bigrams (``ngrams=2``), of which χ² keeps ``n_features``;
+    words, words + bigrams or character n-grams (``terms``), of which χ² keeps ``n_features``;
     the others read token ids (``max_len`` tokens). The linear model has no hidden layer, so
-    no ``hidden`` width and no dropout.
+    no ``hidden`` width and no dropout. ``max_features`` caps ``n_features`` (short texts
+    have fewer terms than 16,000).
     """
     m = list(models)
     tokens = [x for x in m if x not in ("bow_linear", "bow_mlp")]
@@ -148,8 +149,9 @@ def text_model_space(models: Sequence[str] = ("bow_linear", "bow_mlp", "embbag",
     if hidden:
         params["hidden"] = tc.Int(32, 256, log=True, when={"model": hidden})
     if bow:
-        params["ngrams"] = tc.Categorical([1, 2], when={"model": bow})
-        params["n_features"] = tc.Int(1000, 16000, log=True, when={"model": bow})
+        params["terms"] = tc.Categorical(["words", "bigrams", "chars"], when={"model": bow})
+        high = min(16000, max_features)
+        params["n_features"] = tc.Int(min(1000, high // 2), high, log=True, when={"model": bow})
     if tokens:
         params["embed_dim"] = tc.Int(16, 128, log=True, when={"model": tokens})
         params["max_len"] = tc.Categorical([64, 128, 256], when={"model": tokens})
