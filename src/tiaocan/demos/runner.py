@@ -204,7 +204,7 @@ def delivered(folds_test: np.ndarray, refit_test: np.ndarray) -> np.ndarray:
     """A configuration's held-out prediction as delivered: the mean of its k fold models'
     average and one model refitted on every development row (the refit sees all the data;
     the fold models add variance reduction)."""
-    return (np.asarray(folds_test) + np.asarray(refit_test)) / 2
+    return np.asarray((np.asarray(folds_test) + np.asarray(refit_test)) / 2)
 
 
 def _with_refits(task: DemoTask, study: tc.Study, store: PredictionStore,
@@ -222,7 +222,7 @@ def _with_refits(task: DemoTask, study: tc.Study, store: PredictionStore,
             t = trials[number]
             epochs = int(t.user_attrs.get("best_epoch") or t.budget or max_epochs)
             preds[number] = delivered(loaded[1], refit_single(
-                task, t.params, seed=seed, max_epochs=max_epochs, epochs=epochs))
+                task, dict(t.params), seed=seed, max_epochs=max_epochs, epochs=epochs))
     ensemble = sum(w * preds[n] for n, w in zip(outcome.members, outcome.fit.weights) if w > 0)
     return (accuracy_score(task.y_test, preds[outcome.best_number]),
             accuracy_score(task.y_test, np.asarray(ensemble)))

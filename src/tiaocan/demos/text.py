@@ -77,9 +77,10 @@ class TextTask:
                                 "batch_size": 32, "dropout": 0.1, "epochs": 5, "clean": "basic",
                                 "augment": False, "hidden": 64}
         bow = {"n_features": 2000, "terms": "words"}
-        extra = {"bow_mlp": bow, "bow_linear": bow, "embbag": {"embed_dim": 64, "max_len": 256},
-                 "cnn": {"embed_dim": 64, "max_len": 256, "channels": 64, "kernel_size": 3},
-                 "lstm": {"embed_dim": 64, "max_len": 256, "bidirectional": True}}
+        extra: dict[str, dict[str, Any]] = {
+            "bow_mlp": bow, "bow_linear": bow, "embbag": {"embed_dim": 64, "max_len": 256},
+            "cnn": {"embed_dim": 64, "max_len": 256, "channels": 64, "kernel_size": 3},
+            "lstm": {"embed_dim": 64, "max_len": 256, "bidirectional": True}}
         if model == "bow_linear":  # no hidden layer: no width, no dropout
             base = {k: v for k, v in base.items() if k not in ("dropout", "hidden")}
         return {**base, **extra[model]}

@@ -112,55 +112,51 @@ class TextDataset:
 
     def fold_data(self, params: dict[str, Any]) -> list[FoldData]:
         """Per-fold inputs for a trial's model choice, cleaning and augmentation."""
-        variant = params.get("clean", "basic")
-        feats = _features(self, variant)
-        aug = bool(params.get("augment", False))
-        bow = params["model"] in BOW_MODELS
-        terms = str(params.get("terms", "words"))
         out = []
         for f, val_pos in enumerate(self.folds):
             train_pos = np.setdiff1d(np.arange(len(self.dev)), val_pos)
-            keep = (np.sort(_chi2_order(self, variant, terms, f)[:int(params["n_features"])])
-                    if bow else None)
-            X, X_aug = ((feats.tfidf[terms], feats.tfidf_aug[terms]) if bow
-                        else (feats.tokens, feats.tokens_aug))
-            L = int(params.get("max_len", _MAX_LEN))
-            Xtr, ytr = _rows(X, self.dev[train_pos], keep, L), self.y_dev[train_pos]
-            if aug:  # augmented copies of the training rows only, never of validation rows
-                Xtr = np.concatenate([Xtr, _rows(X_aug, train_pos, keep, L)])
-                ytr = np.concatenate([ytr, ytr])
-            out.append(FoldData(Xtr, ytr, _rows(X, self.dev[val_pos], keep, L),
-                                self.y_dev[val_pos], val_pos, _rows(X, self.test, keep, L)))
+            Xtr, ytr, pick = self._training_rows(params, train_pos, f)
+            out.append(FoldData(Xtr, ytr, pick(self.dev[val_pos]), self.y_dev[val_pos], val_pos,
+                                pick(self.test)))
         return out
 
     def refit_data(self, params: dict[str, Any]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """All development rows (and their augmented copies when the trial augments) as one
         training set, χ² ranked on all of them, and the held-out rows to predict: what a
         single model of the configuration is trained on."""
+        Xtr, ytr, pick = self._training_rows(params, np.arange(len(self.dev)), None)
+        return Xtr, ytr, pick(self.test)
+
+    def _training_rows(self, params: dict[str, Any], train_pos: np.ndarray, fold: int | None
+                       ) -> tuple[np.ndarray, np.ndarray, Any]:
+        """Training inputs and labels at development positions ``train_pos`` (χ² ranked on
+        ``fold``'s training rows; ``None``: all development rows), and a function giving any
+        other rows the same columns."""
         variant = params.get("clean", "basic")
         feats = _features(self, variant)
         terms = str(params.get("terms", "words"))
         bow = params["model"] in BOW_MODELS
-        keep = (np.sort(_chi2_order(self, variant, terms, None)[:int(params["n_features"])])
+        keep = (np.sort(_chi2_order(self, variant, terms, fold)[:int(params["n_features"])])
                 if bow else None)
         X, X_aug = ((feats.tfidf[terms], feats.tfidf_aug[terms]) if bow
                     else (feats.tokens, feats.tokens_aug))
         L = int(params.get("max_len", _MAX_LEN))
-        Xtr, ytr = _rows(X, self.dev, keep, L), self.y_dev
-        if params.get("augment", False):
-            Xtr = np.concatenate([Xtr, _rows(X_aug, np.arange(len(self.dev)), keep, L)])
+        Xtr, ytr = _rows(X, self.dev[train_pos], keep, L), self.y_dev[train_pos]
+        if params.get("augment", False):  # copies of training rows only, never of validation rows
+            Xtr = np.concatenate([Xtr, _rows(X_aug, train_pos, keep, L)])
             ytr = np.concatenate([ytr, ytr])
-        return Xtr, ytr, _rows(X, self.test, keep, L)
+        return Xtr, ytr, lambda rows: _rows(X, rows, keep, L)
 
     def n_columns(self, params: dict[str, Any]) -> int:
         """TF-IDF columns a bag-of-words trial reads: its ``n_features``, or every term the
         vocabulary has when that is fewer (short texts have a few thousand)."""
         tfidf = _features(self, params.get("clean", "basic")).tfidf[str(params.get("terms", "words"))]
-        return min(int(params["n_features"]), tfidf.shape[1])
+        return min(int(params["n_features"]), int(tfidf.shape[1]))
 
     def max_columns(self) -> int:
         """The most TF-IDF columns any cleaning variant and term choice has."""
-        return max(X.shape[1] for v in CLEAN_VARIANTS for X in _features(self, v).tfidf.values())
+        return max(int(X.shape[1]) for v in CLEAN_VARIANTS
+                   for X in _features(self, v).tfidf.values())
 
     def vocab_size(self, params: dict[str, Any], fold: int) -> int:
         return len(_features(self, params.get("clean", "basic")).vocab)
@@ -182,8 +178,8 @@ class _Features:
     vocab: Vocabulary
     tokens: np.ndarray
     tokens_aug: np.ndarray
-    tfidf: dict[int, Any]
-    tfidf_aug: dict[int, Any]
+    tfidf: dict[str, Any]
+    tfidf_aug: dict[str, Any]
 
 
 _MAX_LEN = 256
