@@ -79,6 +79,7 @@ class EnsembleOutcome:
     single_test_loss: float
     ensemble_test_loss: float
     best_number: int
+    member_tests: tuple[np.ndarray, ...] = ()  # each member's held-out probabilities
 
 
 def ensemble_best(study: tc.Study, store: PredictionStore, y_dev: np.ndarray, y_test: np.ndarray,
@@ -103,7 +104,7 @@ def ensemble_best(study: tc.Study, store: PredictionStore, y_dev: np.ndarray, y_
     best = tests[0]  # the best trial by CV accuracy
     return EnsembleOutcome(tuple(members), fit, accuracy_score(y_test, best),
                            accuracy_score(y_test, ens), log_loss(y_test, best),
-                           log_loss(y_test, ens), members[0])
+                           log_loss(y_test, ens), members[0], tuple(tests))
 
 
 def ensemble_candidates(trials: Sequence[tc.FrozenTrial], top_k: int = 10) -> list[int]:

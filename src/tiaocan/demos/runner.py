@@ -166,7 +166,7 @@ def _finish(task: DemoTask, study: tc.Study, store: PredictionStore, report: Dem
         report.add(line)
     outcome = ensemble_best(study, store, task.y_dev, task.y_test)
     baselines = _baselines(task, best, seed)
-    final = _with_refits(task, study, store, outcome, seed, max_epochs)
+    final = _with_refits(task, study, outcome, seed, max_epochs)
     _ensemble_lines(report, outcome, baselines, final, len(task.y_dev))
     root = study_storage_root(study)
     summary = {"study": study.name, "storage": storage, "best_params": best.params,
@@ -207,8 +207,7 @@ def delivered(folds_test: np.ndarray, refit_test: np.ndarray) -> np.ndarray:
     return np.asarray((np.asarray(folds_test) + np.asarray(refit_test)) / 2)
 
 
-def _with_refits(task: DemoTask, study: tc.Study, store: PredictionStore,
-                 outcome: EnsembleOutcome | None, seed: int, max_epochs: int
+def _with_refits(task: DemoTask, study: tc.Study, outcome: EnsembleOutcome | None, seed: int, max_epochs: int
                  ) -> tuple[float, float] | None:
     """Held-out accuracy of the best trial and of the ensemble when every member is
     delivered with its refit (weights unchanged: they were fitted on out-of-fold data)."""
@@ -216,12 +215,11 @@ def _with_refits(task: DemoTask, study: tc.Study, store: PredictionStore,
         return None
     trials = {t.number: t for t in study.trials}
     preds = {}
-    for number, weight in zip(outcome.members, outcome.fit.weights):
-        loaded = store.load(number)
-        if (weight > 0 or number == outcome.best_number) and loaded is not None:
+    for number, weight, test in zip(outcome.members, outcome.fit.weights, outcome.member_tests):
+        if weight > 0 or number == outcome.best_number:
             t = trials[number]
             epochs = int(t.user_attrs.get("best_epoch") or t.budget or max_epochs)
-            preds[number] = delivered(loaded[1], refit_single(
+            preds[number] = delivered(test, refit_single(
                 task, dict(t.params), seed=seed, max_epochs=max_epochs, epochs=epochs))
     ensemble = sum(w * preds[n] for n, w in zip(outcome.members, outcome.fit.weights) if w > 0)
     return (accuracy_score(task.y_test, preds[outcome.best_number]),
