@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import random
+import sqlite3
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -399,7 +400,7 @@ def _trial_changes(
 
 # Engines -------------------------------------------------------------------------------
 def _driver_url(url: str) -> str:
-    if url.startswith("postgresql://") or url.startswith("postgres://"):
+    if url.startswith(("postgresql://", "postgres://")):
         return "postgresql+psycopg://" + url.split("://", 1)[1]
     return url
 
@@ -417,7 +418,7 @@ def _configure_sqlite(engine: Engine) -> None:
             try:
                 cur.execute("PRAGMA journal_mode = WAL")
                 break
-            except Exception:  # sqlite3.OperationalError: database is locked
+            except sqlite3.OperationalError:  # database is locked
                 time.sleep(0.01)
         cur.close()
 
