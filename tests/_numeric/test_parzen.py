@@ -45,6 +45,20 @@ def test_samples_stay_in_the_cube_and_on_cells(cells, seed):
     assert abs(total - 1.0) < 1e-9
 
 
+@given(st.integers(0, 2**32 - 1), st.floats(1.5, 5.0))
+@settings(max_examples=20, deadline=None)
+def test_widened_draws_spread_further_and_leave_the_density_alone(seed, widen):
+    x = np.array([[0.45], [0.5], [0.55]])
+    pe = fit_parzen(x, np.zeros((3, 0), int), [], prior_weight=1e-9)
+    grid = np.linspace(0.0, 1.0, 11)[:, None]
+    before = pe.log_pdf(grid, np.zeros((11, 0), int))
+    narrow, _ = pe.sample(np.random.default_rng(seed), 4000)
+    wide, _ = pe.sample(np.random.default_rng(seed), 4000, widen=widen)
+    assert ((wide >= 0) & (wide <= 1)).all()
+    assert np.abs(wide - 0.5).mean() > 1.2 * np.abs(narrow - 0.5).mean()
+    assert np.array_equal(before, pe.log_pdf(grid, np.zeros((11, 0), int)))
+
+
 def test_mass_concentrates_on_observations():
     rng = np.random.default_rng(0)
     x = np.clip(rng.normal(0.8, 0.02, (30, 2)), 0, 1)

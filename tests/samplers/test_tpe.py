@@ -91,7 +91,8 @@ def test_multi_objective_split_by_rank():
 
 
 @pytest.mark.parametrize("kwargs", [{"gamma": 1.5}, {"n_ei_candidates": 0}, {"prior_weight": 0.0},
-                                    {"n_startup_trials": -1}])
+                                    {"n_startup_trials": -1}, {"candidate_widening": 0.5},
+                                    {"candidate_widening": "3"}])
 def test_invalid_options_name_the_parameter(kwargs):
     with pytest.raises(ConfigError, match=next(iter(kwargs))):
         TPESampler(**kwargs)

@@ -125,6 +125,8 @@ def test_bohb_is_hyperband_with_budget_filtered_multivariate_tpe() -> None:
                             fidelity=tc.Fidelity("epoch", 1, 9))
     assert isinstance(study.scheduler, BOHB) and isinstance(study.scheduler, Hyperband)
     assert isinstance(study.sampler, BudgetFiltered) and study.sampler.inner.multivariate
+    # the paper's candidate search: 64 draws from l(x) with the bandwidths tripled
+    assert (study.sampler.inner.n_ei_candidates, study.sampler.inner.candidate_widening) == (64, 3.0)
     explicit = tc.create_study(space=SPACE, storage=":memory:", scheduler="bohb", sampler="random",
                                fidelity=tc.Fidelity("epoch", 1, 9))
     assert type(explicit.sampler).__name__ == "RandomSampler"

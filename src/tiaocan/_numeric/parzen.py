@@ -59,12 +59,18 @@ class ParzenEstimator:
     edges: tuple[np.ndarray | None, ...]
     cat_log_probs: tuple[np.ndarray, ...]
 
-    def sample(self, rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarray]:
-        """``n`` draws: numerical (n, d) in [0, 1] (discrete ones at cell centres), categorical (n, c)."""
+    def sample(self, rng: np.random.Generator, n: int,
+               widen: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
+        """``n`` draws: numerical (n, d) in [0, 1] (discrete ones at cell centres), categorical (n, c).
+
+        ``widen`` multiplies the numerical bandwidths of the draw (not of the density): BOHB
+        draws its candidates from l(x) with widths times 3 to keep them diverse (Falkner et al.
+        2018, Algorithm 2, line 9).
+        """
         from scipy.special import ndtr, ndtri
 
         k = rng.choice(len(self.log_weights), size=n, p=np.exp(self.log_weights))
-        mu, sigma = self.mus[k], self.sigmas[k]
+        mu, sigma = self.mus[k], self.sigmas[k] * widen
         lo, hi = ndtr(-mu / sigma), ndtr((1.0 - mu) / sigma)
         # inverse-CDF draw of a truncated normal; [lo, hi] contains 0.5 since mu is in [0, 1]
         u = lo + rng.random(mu.shape) * (hi - lo)

@@ -50,6 +50,9 @@ class TPESampler:
         constant_liar: count running trials of other workers as bad.
         bandwidth: ``"neighbour"`` (gap to the nearest observations, per dimension) or
             ``"scott"`` (one width from the number of observations and dimensions).
+        candidate_widening: factor on l(x)'s numerical bandwidths when the candidates are
+            drawn (the ratio l/g is scored with the fitted ones); BOHB uses 3 (Falkner et al.
+            2018, Algorithm 2), so a model concentrated on one region still proposes around it.
 
     >>> import tiaocan as tc
     >>> study = tc.create_study(space=tc.Space(x=tc.Float(-3, 3)), sampler=TPESampler(), seed=0)
@@ -61,7 +64,7 @@ class TPESampler:
     def __init__(self, n_startup_trials: int = 10, n_ei_candidates: int = 24,
                  multivariate: bool = True, gamma: float = 0.1, max_below: int = 25,
                  prior_weight: float = 1.0, constant_liar: bool = True,
-                 bandwidth: str = "neighbour") -> None:
+                 bandwidth: str = "neighbour", candidate_widening: float = 1.0) -> None:
         check_int("n_startup_trials", n_startup_trials, 0)
         check_int("n_ei_candidates", n_ei_candidates, 1)
         check_int("max_below", max_below, 1)
@@ -71,6 +74,10 @@ class TPESampler:
             raise ConfigError(f"bandwidth must be 'neighbour' or 'scott', received {bandwidth!r}")
         if not prior_weight > 0.0:
             raise ConfigError(f"prior_weight must be > 0, received {prior_weight!r}")
+        if isinstance(candidate_widening, bool) or not isinstance(candidate_widening, (int, float)) \
+                or not candidate_widening >= 1.0:
+            raise ConfigError("candidate_widening must be a number >= 1, received "
+                              f"{candidate_widening!r}")
         self.n_startup_trials = n_startup_trials
         self.n_ei_candidates = n_ei_candidates
         self.multivariate = multivariate
@@ -79,6 +86,7 @@ class TPESampler:
         self.prior_weight = prior_weight
         self.constant_liar = constant_liar
         self.bandwidth = bandwidth
+        self.candidate_widening = float(candidate_widening)
         self._cache = RowCache()
         self._orders: dict[tuple[int, ...], np.ndarray] = {}  # per group: sorted trial numbers
 
@@ -157,7 +165,7 @@ class TPESampler:
             self._orders[tuple(group)] = numbers_high[orders]
         high = fit_parzen(x_high, cats[~is_below], n_choices, weights=default_weights(n_above),
                           orders=orders, **fit)  # type: ignore[arg-type]
-        cx, cc = low.sample(rng, self.n_ei_candidates)
+        cx, cc = low.sample(rng, self.n_ei_candidates, self.candidate_widening)
         score = low.log_pdf(cx, cc) - high.log_pdf(cx, cc)  # log l(x)/g(x)  (Bergstra 2011, eq. 4)
         best = int(np.argmax(score))
         out = np.empty(len(group))
