@@ -17,7 +17,7 @@ import numpy as np
 
 import tiaocan as tc
 
-__all__ = ["MFProblem", "TableSurrogate"]
+__all__ = ["MFProblem", "TableSurrogate", "map_forked"]
 
 
 @dataclass(frozen=True)
@@ -70,3 +70,26 @@ class TableSurrogate:
     @property
     def optimum(self) -> float:
         return float(self.curves[:, -1].min())
+
+
+_FORKED: tuple[Any, ...] = ()  # (fn, shared), inherited by the forked table builders
+
+
+def _apply_forked(item: Any) -> Any:
+    fn, shared = _FORKED
+    return fn(shared, item)
+
+
+def map_forked(fn: Callable[[Any, Any], Any], items: Sequence[Any], shared: Any) -> list[Any]:
+    """``[fn(shared, item) for item in items]`` in one forked process per core; ``shared``
+    (data sets, count matrices) is inherited by the processes, not pickled for each item."""
+    global _FORKED
+    import os
+    from multiprocessing import get_context
+
+    _FORKED = (fn, shared)
+    try:
+        with get_context("fork").Pool(os.cpu_count()) as pool:
+            return pool.map(_apply_forked, items, chunksize=1)
+    finally:
+        _FORKED = ()

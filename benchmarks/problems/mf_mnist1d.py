@@ -3,7 +3,7 @@
 MNIST-1D (Greydanus & Kobak 2020, "Scaling Down Deep Learning with MNIST-1D") is generated
 offline from templates (2400 training, 600 validation sequences of length 40). A torch MLP
 is trained for 27 epochs for each of 512 Sobol configurations; the validation error after
-every epoch and the measured training seconds form the table (built once, ~8 CPU minutes,
+every epoch and the measured training seconds form the table (built once, ~3 CPU minutes,
 one process per core, stored as JSON beside this harness), so benchmark runs replay it on
 the simulated clock.
 """
@@ -11,7 +11,6 @@ the simulated clock.
 from __future__ import annotations
 
 import json
-import os
 import time
 from collections.abc import Mapping
 from pathlib import Path
@@ -20,7 +19,7 @@ from typing import Any
 import numpy as np
 
 import tiaocan as tc
-from benchmarks.problems.mf_base import MFProblem, TableSurrogate
+from benchmarks.problems.mf_base import MFProblem, TableSurrogate, map_forked
 
 __all__ = ["build_table", "mf_mnist1d"]
 
@@ -71,27 +70,19 @@ def _train(cfg: Mapping[str, Any], data: tuple[Any, ...]) -> tuple[list[float], 
     return errors, seconds
 
 
-def _train_one(cfg: Mapping[str, Any]) -> tuple[list[float], list[float]]:
+def _train_one(data: tuple[Any, ...], cfg: Mapping[str, Any]) -> tuple[list[float], list[float]]:
     import torch
 
     torch.set_num_threads(1)  # one core per process: the measured seconds stay comparable
-    return _train(cfg, _DATA)
-
-
-_DATA: tuple[Any, ...] = ()
+    return _train(cfg, data)
 
 
 def build_table(path: Path = TABLE) -> None:
-    global _DATA
-    from multiprocessing import get_context
-
     from scipy.stats import qmc
 
-    _DATA = _data()
     units = qmc.Sobol(len(SPACE), seed=0).random(N_CONFIGS)
     configs = [SPACE.decode(u) for u in units]
-    with get_context("fork").Pool(os.cpu_count()) as pool:
-        curves, seconds = zip(*pool.map(_train_one, configs, chunksize=1))
+    curves, seconds = zip(*map_forked(_train_one, configs, _data()))
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps({"configs": configs, "curves": curves, "seconds": seconds,
                                 "steps": list(range(1, EPOCHS + 1))}))
