@@ -67,7 +67,8 @@ def run_optuna(task: Any, seconds: float, seed: int) -> tuple[float, float, int]
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     space = task.space()
-    study = optuna.create_study(direction="maximize",
+    # a fixed name: HyperbandPruner's brackets hash the study name (random by default)
+    study = optuna.create_study(direction="maximize", study_name=f"recipe-digits-seed{seed}",
                                 sampler=optuna.samplers.TPESampler(seed=seed),
                                 pruner=optuna.pruners.HyperbandPruner(min_resource=1,
                                                                       max_resource=9))

@@ -136,7 +136,10 @@ def _optuna_run(problem: MFProblem, method: Method, n_workers: int, horizon: flo
 
     optuna.logging.set_verbosity(logging.WARNING)
     sampler, pruner = method.build(seed)
-    study = optuna.create_study(sampler=sampler, pruner=pruner)
+    # a fixed name: HyperbandPruner assigns brackets by a hash of the study name and trial
+    # number, and the default name is random, which would make a run unrepeatable
+    study = optuna.create_study(sampler=sampler, pruner=pruner,
+                                study_name=f"{problem.name}-seed{seed}")
     ex = SimulatedExecutor()
     clock, trace, high = ex.clock, [], problem.fidelity.high
 
