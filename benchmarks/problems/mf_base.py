@@ -32,6 +32,7 @@ class MFProblem:
     resumable: bool = True
     steps: Sequence[int] = field(default=())  # budgets at which a curve point exists
     tags: tuple[str, ...] = ()
+    row: Callable[[Mapping[str, Any]], int] | None = None  # tables: the row x maps to
 
 
 class TableSurrogate:
@@ -51,7 +52,8 @@ class TableSurrogate:
         self.seconds = np.asarray(seconds, float)  # (n_configs, n_steps) cumulative cost
         self.steps = list(steps)
 
-    def _row(self, x: Mapping[str, Any]) -> int:
+    def row(self, x: Mapping[str, Any]) -> int:
+        """The index of the tabulated configuration ``x`` maps to."""
         u = np.nan_to_num(self.space.encode(x), nan=0.5)
         return int(np.argmin(((self.units - u) ** 2).sum(axis=1)))
 
@@ -59,13 +61,13 @@ class TableSurrogate:
         return max(i for i, s in enumerate(self.steps) if s <= budget + 1e-9)
 
     def loss(self, x: Mapping[str, Any], budget: float) -> float:
-        return float(self.curves[self._row(x), self._col(budget)])
+        return float(self.curves[self.row(x), self._col(budget)])
 
     def true_loss(self, x: Mapping[str, Any]) -> float:
-        return float(self.curves[self._row(x), -1])
+        return float(self.curves[self.row(x), -1])
 
     def cost(self, x: Mapping[str, Any], budget: float) -> float:
-        return float(self.seconds[self._row(x), self._col(budget)])
+        return float(self.seconds[self.row(x), self._col(budget)])
 
     @property
     def optimum(self) -> float:
