@@ -10,6 +10,7 @@ import pytest
 MODULES = [
     "tiaocan", "tiaocan.parameters", "tiaocan.space", "tiaocan.study", "tiaocan.errors",
     "tiaocan.fidelity", "tiaocan.storage", "tiaocan.samplers.base", "tiaocan.samplers.random",
+    "tiaocan.samplers.candidates",
     "tiaocan.testing.storage", "tiaocan.testing.sampler", "tiaocan._numeric.pareto",
 ]
 

@@ -279,8 +279,10 @@ def create_study(
         raise ConfigError(f"name must be a non-empty string or None, received {name!r}")
     scheduler_obj = get_scheduler(scheduler)
     # Named compositions (BOHB = Hyperband + TPE): the scheduler may bring its sampler.
-    default = getattr(scheduler_obj, "default_sampler", None) if sampler is None else None
-    sampler_obj = default() if callable(default) else get_sampler(sampler)
+    default = getattr(scheduler_obj, "default_sampler", None)
+    sampler_obj = default() if callable(default) and sampler is None else get_sampler(sampler)
+    if callable(getattr(sampler_obj, "with_default", None)):  # a wrapper asking for the default
+        sampler_obj = sampler_obj.with_default(default() if callable(default) else get_sampler(None))
     store = get_storage(storage)
     name = name or f"study-{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:6]}"
     options: dict[str, Any] = {"max_retries": max_retries, "heartbeat_interval": heartbeat_interval,

@@ -12,6 +12,7 @@ from typing import Any
 from tiaocan.errors import ConfigError
 from tiaocan.samplers.auto import AutoSampler
 from tiaocan.samplers.base import FunctionSampler, History, Proposal, Sampler, describe, rebuild
+from tiaocan.samplers.candidates import CandidateSampler
 from tiaocan.samplers.cmaes import CMAESSampler
 from tiaocan.samplers.evolution import RegularizedEvolutionSampler
 from tiaocan.samplers.gp import GPSampler
@@ -24,6 +25,7 @@ __all__ = [
     "SAMPLERS",
     "AutoSampler",
     "CMAESSampler",
+    "CandidateSampler",
     "FunctionSampler",
     "GPSampler",
     "GridSampler",

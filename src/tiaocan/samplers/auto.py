@@ -77,6 +77,24 @@ class AutoSampler:
         return "tpe", f"{n} complete trials with categorical parameters: TPE for the long run"
 
     def sample(self, space: Space, history: History, rng: np.random.Generator) -> Proposal:
+        history = self._view(space, history)
+        name, why = self.choose(space, history)
+        inner = self._sampler(name)
+        raw = inner.sample(space, history, rng)
+        proposal = raw if isinstance(raw, Proposal) else Proposal(raw)
+        info = {**dict(proposal.info), "auto": {"chose": name, "why": why}}
+        return Proposal(proposal.params, key=proposal.key, info=info)
+
+    def score_candidates(self, space: Space, history: History, unit: np.ndarray,
+                         rng: np.random.Generator) -> np.ndarray:
+        """Candidate rows scored by the sampler :meth:`choose` picks now."""
+        from tiaocan.samplers.candidates import candidate_scores
+
+        history = self._view(space, history)
+        return candidate_scores(self._sampler(self.choose(space, history)[0]), space, history, unit, rng)
+
+    @staticmethod
+    def _view(space: Space, history: History) -> History:
         if history.fidelity is not None and history.trials:
             # Values at different budgets are not comparable: model the largest budget that
             # enough trials reached, trials stopped below it counting as worse (as BOHB does).
@@ -85,12 +103,7 @@ class AutoSampler:
             budget = model_budget(history, len(space) + 2)
             if budget is not None:
                 history = at_budget(history, budget, lower_as_worse=True)
-        name, why = self.choose(space, history)
-        inner = self._sampler(name)
-        raw = inner.sample(space, history, rng)
-        proposal = raw if isinstance(raw, Proposal) else Proposal(raw)
-        info = {**dict(proposal.info), "auto": {"chose": name, "why": why}}
-        return Proposal(proposal.params, key=proposal.key, info=info)
+        return history
 
     def _sampler(self, name: str) -> Any:
         if name not in self._samplers:

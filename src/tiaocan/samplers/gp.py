@@ -18,10 +18,11 @@ the hyperparameters on at most ``max_fit_points`` trials (the best half, the res
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
-from tiaocan._numeric.acquisition import maximize_log_ei
+from tiaocan._numeric.acquisition import log_ei, maximize_log_ei
 from tiaocan._numeric.gp import fit_gp
 from tiaocan.errors import ConfigError, check_int
 from tiaocan.samplers._observations import Layout, RowCache
@@ -72,10 +73,42 @@ class GPSampler:
         return min(20, 2 * (len(space) + 1))  # 2(d + 1) Sobol points, as BoTorch tutorials
 
     def sample(self, space: Space, history: History, rng: np.random.Generator) -> Proposal:
-        complete = history.complete
-        if len(complete) < self.startup_trials(space):
+        model = self._model(space, history, rng)
+        if model is None:
             u = self._sobol.point(len(space), history.study_seed, history.number)
             return Proposal(space.decode(u), info={"sampler": "gp", "phase": "startup"})
+        gp, x, y, avoid, layout = model
+        n_choices = layout_cats(layout)
+        anchors = x[np.argsort(y, kind="stable")[:5]]
+        point, score = maximize_log_ei(gp, float(y.min()), rng, n_choices=n_choices,
+                                       snap=snapper(layout), anchors=anchors,
+                                       n_sobol=self.n_candidates, n_restarts=self.n_restarts,
+                                       avoid=snapper(layout)(avoid))
+        unit = np.where(n_choices > 0, (point + 0.5) / np.maximum(n_choices, 1), point)
+        params = space.decode(unit)
+        return Proposal(params, info={"sampler": "gp", "log_ei": round(score, 4),
+                                      "n_fit": min(len(y), self.max_points, self.max_fit_points),
+                                      "n_model": min(len(y), self.max_points)})
+
+    def score_candidates(self, space: Space, history: History, unit: np.ndarray,
+                         rng: np.random.Generator) -> np.ndarray:
+        """LogEI of each candidate row of the unit cube; in the startup phase, closeness to
+        the next Sobol point (so the first candidates are spread as the Sobol points are)."""
+        model = self._model(space, history, rng)
+        if model is None:
+            from tiaocan.samplers.candidates import nearness
+
+            u = self._sobol.point(len(space), history.study_seed, history.number)
+            return nearness(space, space.decode(u), unit)
+        gp, _, y, _, layout = model
+        return log_ei(gp, self._inputs(layout, unit), float(y.min()))[0]
+
+    def _model(self, space: Space, history: History, rng: np.random.Generator
+               ) -> tuple[Any, np.ndarray, np.ndarray, np.ndarray, Layout] | None:
+        """(GP, inputs, warped losses, points to avoid, layout); None while starting."""
+        complete = history.complete
+        if len(complete) < self.startup_trials(space):
+            return None
         layout = self._cache.layout(space)
         x = self._inputs(layout, self._cache.rows(space, complete))
         losses = history.losses(complete)
@@ -89,16 +122,7 @@ class GPSampler:
             xp = self._inputs(layout, self._cache.rows(space, running))
             gp = gp.condition_on(xp, gp.posterior(xp)[0])
             avoid = np.vstack([x, xp])
-        n_choices = layout_cats(layout)
-        anchors = x[np.argsort(y, kind="stable")[:5]]
-        point, score = maximize_log_ei(gp, float(y.min()), rng, n_choices=n_choices,
-                                       snap=snapper(layout), anchors=anchors,
-                                       n_sobol=self.n_candidates, n_restarts=self.n_restarts,
-                                       avoid=snapper(layout)(avoid))
-        unit = np.where(n_choices > 0, (point + 0.5) / np.maximum(n_choices, 1), point)
-        params = space.decode(unit)
-        return Proposal(params, info={"sampler": "gp", "log_ei": round(score, 4),
-                                      "n_fit": len(fit), "n_model": len(keep)})
+        return gp, x, y, avoid, layout
 
     @staticmethod
     def _inputs(layout: Layout, rows: np.ndarray) -> np.ndarray:

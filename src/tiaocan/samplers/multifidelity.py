@@ -222,8 +222,30 @@ class BudgetFiltered:
         self.min_trust = _check_trust(min_trust)
 
     def sample(self, space: Space, history: History, rng: np.random.Generator) -> Proposal:
+        view = self._view(space, history, rng)
+        if isinstance(view, str):  # no model: random, as BOHB does
+            return Proposal(space.sample(rng), info={"sampler": "random", "phase": view})
+        raw = self.inner.sample(space, view[0], rng)
+        proposal = raw if isinstance(raw, Proposal) else Proposal(raw)
+        info = {**dict(proposal.info), "model_budget": view[1]}
+        return Proposal(proposal.params, key=proposal.key, info=info)
+
+    def score_candidates(self, space: Space, history: History, unit: np.ndarray,
+                         rng: np.random.Generator) -> np.ndarray:
+        """The inner sampler's scores of candidate rows, on the same view as :meth:`sample`."""
+        from tiaocan.samplers.candidates import candidate_scores
+
+        view = self._view(space, history, rng)
+        if isinstance(view, str):
+            return rng.random(len(unit))
+        return candidate_scores(self.inner, space, view[0], unit, rng)
+
+    def _view(self, space: Space, history: History, rng: np.random.Generator
+              ) -> tuple[History, float] | str:
+        """The history at the model budget and that budget, or why there is none ("rho":
+        this proposal is random by BOHB's fraction; "startup": no budget has enough points)."""
         if self.random_fraction and rng.random() < self.random_fraction:
-            return Proposal(space.sample(rng), info={"sampler": "random", "phase": "rho"})
+            return "rho"
         need = self.min_points or len(space) + 2
         allowed = trusted_budgets(history, self.min_trust) if self.min_trust is not None else None
         budget = model_budget(history, need, allowed)
@@ -231,12 +253,8 @@ class BudgetFiltered:
             history = _without_untrusted_stops(history, budget, allowed)
         view = at_budget(history, budget, self.lower_as_worse) if budget is not None else history
         if sum(t.budget == budget for t in view.complete) < need:
-            # no budget has enough points yet: random, as BOHB does
-            return Proposal(space.sample(rng), info={"sampler": "random", "phase": "startup"})
-        raw = self.inner.sample(space, view, rng)
-        proposal = raw if isinstance(raw, Proposal) else Proposal(raw)
-        info = {**dict(proposal.info), "model_budget": budget}
-        return Proposal(proposal.params, key=proposal.key, info=info)
+            return "startup"
+        return view, budget
 
 
 def _check_trust(min_trust: Any) -> float | None:
@@ -296,13 +314,68 @@ class BudgetGP:
         self._rows: dict[int, tuple[Any, np.ndarray]] = {}
 
     def sample(self, space: Space, history: History, rng: np.random.Generator) -> Proposal:
+        model = self._model(space, history)
+        if model is None:
+            u = self._startup_point(space, history)
+            return Proposal(space.decode(u), info={"sampler": "budget_gp", "phase": "startup"})
+        _, x, yw, at, target = model
+        cand = rng.random((self.n_candidates, len(space)))
+        top = x[at][np.argsort(yw[at])[:5], :-1] if at.any() else x[:0, :-1]
+        local = np.clip(np.repeat(top, 20, axis=0) + 0.05 * rng.standard_normal((20 * len(top), len(space))), 0, 1)
+        unit = np.vstack([cand, local])
+        score = self._log_ei(space, history, model, unit)
+        i = int(np.argmax(score))
+        return Proposal(space.decode(unit[i]), info={"sampler": "budget_gp", "acq_budget": target,
+                                                     "log_ei": round(float(score[i]), 4)})
+
+    def score_candidates(self, space: Space, history: History, unit: np.ndarray,
+                         rng: np.random.Generator) -> np.ndarray:
+        """LogEI of candidate rows at the acquisition budget; while starting, closeness to
+        the next Sobol point."""
+        from tiaocan.samplers.candidates import nearness
+
+        model = self._model(space, history)
+        if model is None:
+            return nearness(space, space.decode(self._startup_point(space, history)), unit)
+        return self._log_ei(space, history, model, unit)
+
+    @staticmethod
+    def _startup_point(space: Space, history: History) -> np.ndarray:
         from tiaocan.samplers.sobol import SobolSampler
+
+        return SobolSampler().point(len(space), history.study_seed, history.number)
+
+    def _model(self, space: Space, history: History) -> tuple[Any, ...] | None:
+        """(GP, inputs, warped losses, mask of the acquisition budget, that budget); None
+        while starting."""
+        from tiaocan._numeric.gp import fit_gp
+        from tiaocan.samplers._observations import layout_of
+        from tiaocan.samplers.gp import layout_cats, warp_losses
 
         x, y, b = self._observations(space, history)
         if len(set(map(tuple, x[:, :-1].round(12)))) < self.n_startup_trials or history.fidelity is None:
-            u = SobolSampler().point(len(space), history.study_seed, history.number)
-            return Proposal(space.decode(u), info={"sampler": "budget_gp", "phase": "startup"})
-        return self._propose(space, history, x, y, b, rng)
+            return None
+        target = float(sorted(b, reverse=True)[min(self.min_points or len(space) + 2, len(b)) - 1])
+        yw = warp_losses(y)
+        keep = _spread(yw, self.max_points)
+        fit = keep[_spread(yw[keep], self.max_fit_points)]  # hyperparameters on a subset: O(n^3)
+        is_cat = np.append(layout_cats(layout_of(space)) > 0, False)
+        gp = fit_gp(x[keep], yw[keep], is_cat, fit_x=x[fit], fit_y=yw[fit])
+        at = np.abs(b - target) <= 1e-9 * max(1.0, target)
+        return gp, x, yw, at, target
+
+    def _log_ei(self, space: Space, history: History, model: tuple[Any, ...],
+                unit: np.ndarray) -> np.ndarray:
+        """LogEI of unit-cube rows at the acquisition budget, below the best loss there."""
+        from tiaocan._numeric.acquisition import log_ei
+        from tiaocan.samplers._observations import layout_of
+        from tiaocan.samplers.gp import GPSampler
+
+        gp, _, yw, at, target = model
+        best = float(yw[at].min()) if at.any() else float(yw.min())
+        inputs = GPSampler._inputs(layout_of(space), unit)
+        inputs = np.hstack([inputs, np.full((len(inputs), 1), self._scale(history, target))])
+        return log_ei(gp, inputs, best)[0]
 
     def _observations(self, space: Space, history: History) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Rows (unit params, scaled log budget), warped losses, and raw budgets."""
@@ -340,32 +413,6 @@ class BudgetGP:
         if fid is None:
             return 1.0
         return float(np.log(max(step, fid.low) / fid.low) / np.log(fid.high / fid.low))
-
-    def _propose(self, space: Space, history: History, x: np.ndarray, y: np.ndarray,
-                 b: np.ndarray, rng: np.random.Generator) -> Proposal:
-        from tiaocan._numeric.acquisition import log_ei
-        from tiaocan._numeric.gp import fit_gp
-        from tiaocan.samplers._observations import layout_of
-        from tiaocan.samplers.gp import GPSampler, layout_cats, warp_losses
-
-        target = float(sorted(b, reverse=True)[min(self.min_points or len(space) + 2, len(b)) - 1])
-        yw = warp_losses(y)
-        keep = _spread(yw, self.max_points)
-        fit = keep[_spread(yw[keep], self.max_fit_points)]  # hyperparameters on a subset: O(n^3)
-        is_cat = np.append(layout_cats(layout_of(space)) > 0, False)
-        gp = fit_gp(x[keep], yw[keep], is_cat, fit_x=x[fit], fit_y=yw[fit])
-        at = np.abs(b - target) <= 1e-9 * max(1.0, target)
-        best = float(yw[at].min()) if at.any() else float(yw.min())
-        cand = rng.random((self.n_candidates, len(space)))
-        top = x[at][np.argsort(yw[at])[:5], :-1] if at.any() else x[:0, :-1]
-        local = np.clip(np.repeat(top, 20, axis=0) + 0.05 * rng.standard_normal((20 * len(top), len(space))), 0, 1)
-        unit = np.vstack([cand, local])
-        inputs = GPSampler._inputs(layout_of(space), unit)
-        inputs = np.hstack([inputs, np.full((len(inputs), 1), self._scale(history, target))])
-        score, _ = log_ei(gp, inputs, best)
-        i = int(np.argmax(score))
-        return Proposal(space.decode(unit[i]), info={"sampler": "budget_gp", "acq_budget": target,
-                                                     "log_ei": round(float(score[i]), 4)})
 
 
 def _spread(y: np.ndarray, limit: int) -> np.ndarray:

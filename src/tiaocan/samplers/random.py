@@ -24,3 +24,8 @@ class RandomSampler:
 
     def sample(self, space: Space, history: History | None, rng: np.random.Generator) -> dict[str, Any]:
         return space.sample(rng)
+
+    def score_candidates(self, space: Space, history: History | None, unit: np.ndarray,
+                         rng: np.random.Generator) -> np.ndarray:
+        """Random scores: a uniform draw among the candidates."""
+        return rng.random(len(unit))

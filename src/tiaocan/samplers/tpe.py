@@ -91,10 +91,45 @@ class TPESampler:
         self._orders: dict[tuple[int, ...], np.ndarray] = {}  # per group: sorted trial numbers
 
     def sample(self, space: Space, history: History, rng: np.random.Generator) -> Proposal:
+        split = self._split(space, history)
+        if split is None:
+            return Proposal(space.sample(rng), info={"sampler": "tpe", "phase": "startup"})
+        rows, is_below, numbers = split
+        unit = self.propose_unit(space, rows, is_below, rng, numbers)
+        params = {n: space[n].from_unit(float(unit[i])) for i, n in enumerate(space.names)
+                  if not math.isnan(unit[i])}
+        return Proposal(space.validate(params),
+                        info={"sampler": "tpe", "n_below": int(is_below.sum()),
+                              "n_above": int(len(is_below) - is_below.sum())})
+
+    def score_candidates(self, space: Space, history: History, unit: np.ndarray,
+                         rng: np.random.Generator) -> np.ndarray:
+        """log l(x)/g(x) of each candidate row of the unit cube (higher is better); random
+        scores in the startup phase. In a conditional space: closeness to the proposal."""
+        split = self._split(space, history)
+        if split is None:
+            return rng.random(len(unit))
+        if any(space[n].condition for n in space.names):
+            from tiaocan.samplers.candidates import nearness
+
+            return nearness(space, self.sample(space, history, rng).params, unit)
+        rows, is_below, numbers = split
+        layout = self._cache.layout(space)
+        score = np.zeros(len(unit))
+        for group in self._groups(list(range(len(space))), ~np.isnan(rows)):
+            low, high, num, cat, k = self._fit_group(layout, rows, is_below, group, numbers)
+            cats = np.minimum(np.floor(unit[:, cat] * k), k - 1).astype(int)
+            score += low.log_pdf(unit[:, num], cats) - high.log_pdf(unit[:, num], cats)
+        return score
+
+    def _split(self, space: Space, history: History
+               ) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+        """(rows, is_below, trial numbers) of the observations modelled, None while starting:
+        complete trials split by ``gamma``, then the pruned and running ones as bad."""
         table = self._cache.table(space, history.trials, len(history.directions))
         complete = np.flatnonzero(table.states == _COMPLETE)
         if len(complete) < max(self.n_startup_trials, 1):
-            return Proposal(space.sample(rng), info={"sampler": "tpe", "phase": "startup"})
+            return None
         signs = np.array([d.sign for d in history.directions])
         below = split_below(table.values[complete] * signs, self.gamma, self.max_below)
         liar = table.states == _PRUNED
@@ -103,12 +138,7 @@ class TPESampler:
         liars = np.flatnonzero(liar & table.has_params)
         is_below = np.concatenate([below, np.zeros(len(liars), bool)])
         chosen = np.concatenate([complete, liars])
-        unit = self.propose_unit(space, table.rows[chosen], is_below, rng, table.numbers[chosen])
-        params = {n: space[n].from_unit(float(unit[i])) for i, n in enumerate(space.names)
-                  if not math.isnan(unit[i])}
-        return Proposal(space.validate(params),
-                        info={"sampler": "tpe", "n_below": int(below.sum()),
-                              "n_above": int(len(chosen) - below.sum())})
+        return table.rows[chosen], is_below, table.numbers[chosen]
 
     def propose_unit(self, space: Space, rows: np.ndarray, is_below: np.ndarray,
                      rng: np.random.Generator, numbers: np.ndarray | None = None) -> np.ndarray:
@@ -148,6 +178,18 @@ class TPESampler:
     def _propose_group(self, layout: Layout, rows: np.ndarray, is_below: np.ndarray,
                        group: list[int], rng: np.random.Generator,
                        numbers: np.ndarray | None) -> np.ndarray:
+        low, high, num, cat, k = self._fit_group(layout, rows, is_below, group, numbers)
+        cx, cc = low.sample(rng, self.n_ei_candidates, self.candidate_widening)
+        score = low.log_pdf(cx, cc) - high.log_pdf(cx, cc)  # log l(x)/g(x)  (Bergstra 2011, eq. 4)
+        best = int(np.argmax(score))
+        out = np.empty(len(group))
+        out[[group.index(i) for i in num]] = cx[best]
+        out[[group.index(i) for i in cat]] = (cc[best] + 0.5) / k
+        return out
+
+    def _fit_group(self, layout: Layout, rows: np.ndarray, is_below: np.ndarray,
+                   group: list[int], numbers: np.ndarray | None) -> tuple[Any, ...]:
+        """l(x) and g(x) of one group, its numeric and categorical columns, the categories' sizes."""
         num = [i for i in group if i in layout.numeric]
         cat = [i for i in group if i in layout.categorical]
         edges = [layout.edges[layout.numeric.index(i)] for i in num]
@@ -165,13 +207,7 @@ class TPESampler:
             self._orders[tuple(group)] = numbers_high[orders]
         high = fit_parzen(x_high, cats[~is_below], n_choices, weights=default_weights(n_above),
                           orders=orders, **fit)  # type: ignore[arg-type]
-        cx, cc = low.sample(rng, self.n_ei_candidates, self.candidate_widening)
-        score = low.log_pdf(cx, cc) - high.log_pdf(cx, cc)  # log l(x)/g(x)  (Bergstra 2011, eq. 4)
-        best = int(np.argmax(score))
-        out = np.empty(len(group))
-        out[[group.index(i) for i in num]] = cx[best]
-        out[[group.index(i) for i in cat]] = (cc[best] + 0.5) / k
-        return out
+        return low, high, num, cat, k
 
     def _order_hint(self, group: tuple[int, ...], numbers: np.ndarray) -> np.ndarray | None:
         """The last sorted order of this group's "above" trials, as indices into ``numbers``:
