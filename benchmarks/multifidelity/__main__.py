@@ -30,6 +30,7 @@ import numpy as np
 
 RESULTS = Path(__file__).resolve().parent / "results"
 GRID_POINTS = 200
+_ROWS = False  # --rows: set before the worker processes fork
 
 
 def _problems() -> dict[str, Any]:
@@ -58,19 +59,20 @@ def _one(job: tuple[str, str, int, int]) -> tuple[tuple[str, int, str], int, lis
     problem = _problems()[name]()
     horizon = _horizon(problem) / workers
     start = time.perf_counter()
-    trace = run(problem, method, workers, horizon, seed)
+    trace = run(problem, method, workers, horizon, seed, rows=_ROWS)
     return (name, workers, method), seed, trace, horizon, time.perf_counter() - start
 
 
-def _cached(jobs: list[tuple[str, str, int, int]], results: Path = RESULTS) -> dict[Any, Any]:
+def _cached(jobs: list[tuple[str, str, int, int]], results: Path = RESULTS,
+            keep: Any = lambda job: True) -> dict[Any, Any]:
     """Finished runs of an earlier (interrupted) invocation, from ``results/runs.jsonl``
-    (only those run with the time budget used now)."""
+    (only those run with the time budget used now, and for which ``keep(job)``)."""
     path, out, wanted = results / "runs.jsonl", {}, set(jobs)
     horizons = {name: _horizon(_problems()[name]()) for name in {j[0] for j in jobs}}
     for line in path.read_text().splitlines() if path.exists() else ():
         row = json.loads(line)
         job = tuple(row["job"])
-        if job in wanted and abs(row["horizon"] - horizons[job[0]] / job[2]) < 1e-6:
+        if job in wanted and keep(job) and abs(row["horizon"] - horizons[job[0]] / job[2]) < 1e-6:
             out[job] = ((job[0], job[2], job[1]), job[3], [tuple(x) for x in row["trace"]],
                         row["horizon"], row["seconds"])
     return out
@@ -94,11 +96,19 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--problems", nargs="*", default=None)
     parser.add_argument("--methods", nargs="*", default=None)
     parser.add_argument("--resume", action="store_true", help="reuse results/runs.jsonl")
-    parser.add_argument("--out", type=Path, default=RESULTS,
-                        help="results folder (default: results/ beside this harness)")
+    parser.add_argument("--out", type=Path, default=None,
+                        help="results folder (default: results/ beside this harness; "
+                             "results/rows/ with --rows)")
+    parser.add_argument("--rows", action="store_true",
+                        help="tiaocan's samplers search only the table problems' rows, each "
+                             "started once (CandidateSampler); the peers' runs, which this does "
+                             "not change, are read from results/runs.jsonl")
     args = parser.parse_args(argv)
-    out: Path = args.out
-    problems = args.problems or list(_problems())
+    global _ROWS
+    _ROWS = args.rows
+    out: Path = args.out or (RESULTS / "rows" if args.rows else RESULTS)
+    table_problems = [name for name in _problems() if name in ("mf_mnist1d_mlp", "mf_text_bbc")]
+    problems = args.problems or (table_problems if args.rows else list(_problems()))
     methods = args.methods or list(METHODS)
     seeds = args.seeds
     if args.quick:
@@ -110,6 +120,10 @@ def main(argv: list[str] | None = None) -> None:
     started = time.perf_counter()
     out.mkdir(parents=True, exist_ok=True)
     done = _cached(jobs, out) if args.resume else {}
+    if args.rows and out != RESULTS:
+        from benchmarks.multifidelity.report import is_peer
+
+        done = {**_cached(jobs, RESULTS, keep=lambda job: is_peer(job[1])), **done}
     todo = [j for j in jobs if j not in done]
     with get_context("fork").Pool(args.jobs) as pool, (out / "runs.jsonl").open(
             "a" if args.resume else "w") as log:
@@ -128,12 +142,21 @@ def main(argv: list[str] | None = None) -> None:
     for key, _seed, trace, horizon, spent in done:
         curves.setdefault(key, []).append(regret_curve(trace, optima[key[0]], grid * horizon))
         seconds[key[2]] = seconds.get(key[2], 0.0) + spent
-    summary = summarise(curves, grid)
+    targets, source = None, ""
+    if args.rows and out != RESULTS:  # the target of the main protocol (any point of the space)
+        from benchmarks.multifidelity.report import BASELINE
+
+        base: dict[tuple[str, int, str], list[np.ndarray]] = {}
+        for key, _seed, trace, horizon, _ in _cached([j for j in jobs if j[1] == BASELINE]).values():
+            base.setdefault(key, []).append(regret_curve(trace, optima[key[0]], grid * horizon))
+        targets = {(p, w): float(np.median(np.vstack(c), axis=0)[-1]) for (p, w, _), c in base.items()}
+        source = "results/runs.jsonl"
+    summary = summarise(curves, grid, targets, source)
     tables = (format_tables(summary) + "\n" + format_verdict(summary) + "\n"
               + format_time_to_target(summary))
     plot(summary, grid, out / "regret_curves.png")
     (out / "tables.md").write_text(tables + "\n")
-    compact = {f"{p}|{w}": {"target": block["target"],
+    compact = {f"{p}|{w}": {"target": block["target"], "target_source": block["target_source"],
                             "methods": {m: {k: v for k, v in row.items() if k != "median_curve"}
                                         for m, row in block["methods"].items()}}
                for (p, w), block in summary.items()}  # curves: runs.jsonl has every trace

@@ -39,28 +39,33 @@ def _first_time(curve: np.ndarray, grid: np.ndarray, target: float) -> float:
     return float(grid[hit[0]]) if hit.size else float("inf")
 
 
-def summarise(results: dict[tuple[str, int, str], list[np.ndarray]], grid: np.ndarray
+def summarise(results: dict[tuple[str, int, str], list[np.ndarray]], grid: np.ndarray,
+              targets: dict[tuple[str, int], float] | None = None, target_source: str = ""
               ) -> dict[tuple[str, int], dict[str, Any]]:
-    """Per (problem, workers): median regret at the fractions, time to the random target."""
+    """Per (problem, workers): median regret at the fractions, time to the random target
+    (random's final median regret here, or ``targets`` from another run, ``target_source``)."""
     out: dict[tuple[str, int], dict[str, Any]] = {}
     for problem, workers in sorted({(p, w) for p, w, _ in results}):
         methods = sorted(m for p, w, m in results if (p, w) == (problem, workers))
         medians = {m: np.median(np.vstack(results[(problem, workers, m)]), axis=0) for m in methods}
         target = float(medians[BASELINE][-1]) if BASELINE in medians else float("nan")
+        if targets and (problem, workers) in targets:
+            target = targets[(problem, workers)]
         rows = {}
         for m in methods:
             at = [float(medians[m][min(len(grid) - 1, round(f * (len(grid) - 1)))]) for f in FRACTIONS]
             rows[m] = {"regret": at, "time_to_target": _first_time(medians[m], grid, target) / grid[-1],
                        "median_curve": medians[m].tolist()}
-        out[(problem, workers)] = {"target": target, "methods": rows}
+        out[(problem, workers)] = {"target": target, "target_source": target_source, "methods": rows}
     return out
 
 
 def format_tables(summary: dict[tuple[str, int], dict[str, Any]]) -> str:
     lines = []
     for (problem, workers), block in summary.items():
+        source = f" in {block['target_source']}" if block.get("target_source") else ""
         lines.append(f"\n### {problem}, {workers} worker(s) — target (random's final median "
-                     f"regret) {block['target']:.4g}")
+                     f"regret{source}) {block['target']:.4g}")
         lines.append("| method | regret @25% | @50% | @100% | time to target (fraction of T) |")
         lines.append("|---|---|---|---|---|")
         rows = block["methods"]

@@ -93,8 +93,11 @@ def _spend(problem: MFProblem, x: Any, start: float, stop: float) -> float:
     return problem.cost(x, stop) - problem.cost(x, start)
 
 
-def _tiaocan(problem: MFProblem, method: Method, n_workers: int, horizon: float, seed: int) -> Trace:
+def _tiaocan(problem: MFProblem, method: Method, n_workers: int, horizon: float, seed: int,
+             rows: bool = False) -> Trace:
     scheduler, sampler = method.build(seed)
+    if rows and problem.configs:  # search the table's rows, each started once
+        sampler = tc.samplers.CandidateSampler(problem.configs, sampler)
     study = tc.create_study(space=problem.space, storage=":memory:", seed=seed, sampler=sampler,
                             scheduler=scheduler, fidelity=problem.fidelity)
     ex = SimulatedExecutor()
@@ -164,8 +167,10 @@ def _optuna_run(problem: MFProblem, method: Method, n_workers: int, horizon: flo
     return trace
 
 
-def run(problem: MFProblem, method_name: str, n_workers: int, horizon: float, seed: int) -> Trace:
-    """The trace of one run (see the module docstring)."""
+def run(problem: MFProblem, method_name: str, n_workers: int, horizon: float, seed: int,
+        rows: bool = False) -> Trace:
+    """The trace of one run (see the module docstring). ``rows``: tiaocan's samplers search
+    only a table problem's rows (``CandidateSampler``); the peers have no such option."""
     method = METHODS[method_name]
     if method.library == "synetune":
         from benchmarks.multifidelity import peers_synetune
@@ -177,4 +182,4 @@ def run(problem: MFProblem, method_name: str, n_workers: int, horizon: float, se
         return peers_dehb.run(problem, n_workers, horizon, seed)
     if method.library == "optuna":
         return _optuna_run(problem, method, n_workers, horizon, seed)
-    return _tiaocan(problem, method, n_workers, horizon, seed)
+    return _tiaocan(problem, method, n_workers, horizon, seed, rows)

@@ -32,6 +32,7 @@ class MFProblem:
     resumable: bool = True
     steps: Sequence[int] = field(default=())  # budgets at which a curve point exists
     row: Callable[[Mapping[str, Any]], int] | None = None  # tables: the row x maps to
+    configs: Sequence[Mapping[str, Any]] = field(default=())  # tables: the tabulated configurations
 
 
 class TableSurrogate:
@@ -46,6 +47,7 @@ class TableSurrogate:
     def __init__(self, space: tc.Space, configs: Sequence[Mapping[str, Any]],
                  curves: np.ndarray, seconds: np.ndarray, steps: Sequence[int]) -> None:
         self.space = space
+        self.configs = [dict(c) for c in configs]
         self.units = np.nan_to_num(np.array([space.encode(c) for c in configs]), nan=0.5)
         self.curves = np.asarray(curves, float)    # (n_configs, n_steps) losses
         self.seconds = np.asarray(seconds, float)  # (n_configs, n_steps) cumulative cost

@@ -98,4 +98,4 @@ def mf_mnist1d() -> MFProblem:
     return MFProblem(name="mf_mnist1d_mlp", space=SPACE, fidelity=tc.Fidelity("epoch", 1, EPOCHS),
                      loss=table.loss, true_loss=table.true_loss, cost=table.cost,
                      optimum=table.optimum, resumable=True, steps=tuple(raw["steps"]),
-                     row=table.row)
+                     row=table.row, configs=table.configs)

@@ -120,4 +120,4 @@ def mf_text() -> MFProblem:
     return MFProblem(name="mf_text_bbc", space=SPACE, fidelity=tc.Fidelity("data_fraction", 1, 27),
                      loss=table.loss, true_loss=table.true_loss, cost=table.cost,
                      optimum=table.optimum, resumable=False, steps=tuple(raw["steps"]),
-                     row=table.row)
+                     row=table.row, configs=table.configs)

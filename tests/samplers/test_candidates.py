@@ -174,3 +174,22 @@ def test_same_seed_same_picks_on_every_kind_of_space(space_name: str, inner: Any
 
     first = picks()
     assert first == picks() and len(set(first)) == 14
+
+
+def test_running_out_of_candidates_still_lets_asha_promote_on_four_workers() -> None:
+    # 12 candidates, 4 workers: the list is used up while the first rungs are still running;
+    # each worker that finishes a trial still takes the promotion it unlocks, so the best
+    # candidate reaches the top rung ASHA can fill (9 = 1 · 3², with 12 < 27 candidates).
+    configs = [{"x": float(x)} for x in np.linspace(0, 1, 12)]
+    study = tc.create_study(space=tc.Space(x=tc.Float(0, 1)), storage=":memory:", seed=0,
+                            scheduler="asha", sampler=CandidateSampler(configs, "random"),
+                            fidelity=tc.Fidelity("epoch", 1, 9))
+
+    def objective(trial: tc.Trial) -> float:
+        trial.sleep(trial.budget)
+        return trial.params["x"] + 1.0 / trial.budget
+
+    study.optimize(objective, n_trials=100, n_workers=4, executor=SimulatedExecutor())
+    assert len(study.trials) == 12
+    assert max(t.budget for t in study.trials) == 9
+    assert study.best_params == {"x": 0.0}

@@ -48,8 +48,9 @@ class CandidateSampler:
 
     Args:
         configs: the configurations, each a complete point of the study's space.
-        sampler: ranks the candidates (see the module docstring). None: the study's default
-            — the scheduler's own sampler (BOHB's TPE, MOBSTER's budget GP, …) or ``"auto"``.
+        sampler: ranks the candidates (a sampler or its name; see the module docstring).
+            None: the study's default — the scheduler's own sampler (BOHB's TPE, MOBSTER's
+            budget GP, …) or ``"auto"``.
     """
 
     def __init__(self, configs: Sequence[Mapping[str, Any]], sampler: Any = None) -> None:
@@ -63,6 +64,10 @@ class CandidateSampler:
                               f"{configs[bad[0]]!r:.200}")
         if isinstance(sampler, Mapping) and "class" in sampler:
             sampler = rebuild(sampler)  # a stored description (load_study)
+        elif isinstance(sampler, str):
+            from tiaocan.samplers import get_sampler
+
+            sampler = get_sampler(sampler)
         if sampler is not None and not callable(getattr(sampler, "sample", None)):
             raise ConfigError(f"sampler must be None or have a sample(space, history, rng) "
                               f"method, received {sampler!r}")

@@ -28,7 +28,6 @@ True
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Mapping
 from typing import Any
 
@@ -36,154 +35,22 @@ import numpy as np
 
 from tiaocan.errors import ConfigError, check_int
 from tiaocan.samplers.base import History, Proposal, describe, rebuild
+from tiaocan.samplers.budgets import (
+    at_budget,
+    check_trust,
+    fidelity_trust,
+    ladder_trust,
+    model_budget,
+    near_any,
+    rank_agreement,
+    trusted_budgets,
+    value_at,
+)
 from tiaocan.space import Space
-from tiaocan.trial import FrozenTrial, TrialState
+from tiaocan.trial import TrialState
 
 __all__ = ["BudgetFiltered", "BudgetGP", "at_budget", "fidelity_trust", "ladder_trust", "model_budget", "rank_agreement",
            "trusted_budgets"]
-
-_TOL = 1e-9
-
-
-def _value_at(trial: FrozenTrial, budget: float) -> tuple[float, ...] | None:
-    for r in trial.reports:
-        if r.step >= budget * (1 - _TOL) - _TOL:
-            return r.values
-    return None
-
-
-def model_budget(history: History, min_points: int,
-                 allowed: frozenset[float] | None = None) -> float | None:
-    """The largest budget (a learning-curve step) that at least ``min_points`` trials reached;
-    with fewer trials than that anywhere, the budget most trials reached (None: no report).
-    With ``allowed``, only those budgets count (a trial counts at the largest allowed budget
-    it reached)."""
-    def last(t: FrozenTrial) -> float | None:
-        if allowed is None:
-            return t.reports[-1].step
-        steps = [b for b in allowed if _value_at(t, b) is not None]
-        return max(steps) if steps else None
-
-    reached = sorted((b for t in history.trials
-                      if t.reports and t.state is not TrialState.FAILED
-                      and (b := last(t)) is not None), reverse=True)
-    if not reached:
-        return None
-    return reached[min(min_points, len(reached)) - 1]
-
-
-def _value_exactly_at(trial: FrozenTrial, budget: float) -> tuple[float, ...] | None:
-    """The report made at ``budget`` itself (a trial started above it has none)."""
-    for r in trial.reports:
-        if abs(r.step - budget) <= _TOL * max(1.0, abs(budget)):
-            return r.values
-    return None
-
-
-def _scalar(values: tuple[float, ...], history: History) -> float:
-    """One loss per point (the sum of the losses for several objectives)."""
-    return float(sum(v * d.sign for v, d in zip(values, history.directions)))
-
-
-def rank_agreement(history: History, budget: float, top: float) -> tuple[float, int]:
-    """``(concordant, pairs)``: over the pairs of trials seen at both ``budget`` and ``top``,
-    how many ``budget`` orders as ``top`` does (a pair tied at either budget counts half).
-
-    This is Hyper-Tune's ranking measure of a fidelity (Li, Shen, Jiang, Zhang, Cui, Zhang
-    (2022), "Hyper-Tune: Towards Efficient Hyper-parameter Tuning at Scale", VLDB, section
-    4.2), computed on the observed pairs instead of on samples of a per-fidelity model."""
-    pairs = [(_scalar(lo, history), _scalar(hi, history)) for t in history.trials
-             if t.state is not TrialState.FAILED
-             and (lo := _value_exactly_at(t, budget)) is not None
-             and (hi := _value_exactly_at(t, top)) is not None]
-    if len(pairs) < 2:
-        return 0.0, 0
-    lo_v, hi_v = np.array(pairs).T
-    sign = np.sign(lo_v[:, None] - lo_v[None, :]) * np.sign(hi_v[:, None] - hi_v[None, :])
-    upper = np.triu_indices(len(pairs), k=1)
-    agree = sign[upper]
-    return float((agree > 0).sum() + 0.5 * (agree == 0).sum()), int(agree.size)
-
-
-def fidelity_trust(history: History, budget: float, top: float | None = None,
-                   prior_pairs: float = 2.0, prior: float = 1.0) -> float:
-    """How far the ranking at ``budget`` can be trusted, in [0, 1]: Kendall's tau between
-    ``budget`` and ``top`` (default: the fidelity's ``high``), clipped at 0 (a ranking no
-    better than chance is worth nothing), with the concordant fraction shrunk towards the
-    one of tau = ``prior`` by ``prior_pairs`` pseudo-pairs; with the default ``prior`` a
-    budget is trusted (as Hyperband and BOHB do) until the pairs seen at both budgets say
-    otherwise."""
-    if top is None:
-        top = history.fidelity.high if history.fidelity is not None else budget
-    if budget >= top * (1 - _TOL) - _TOL:
-        return 1.0
-    concordant, pairs = rank_agreement(history, budget, top)
-    prior_agree = (1.0 + prior) / 2.0
-    total = pairs + prior_pairs
-    agree = (concordant + prior_pairs * prior_agree) / total if total > 0 else prior_agree
-    return float(np.clip(2.0 * agree - 1.0, 0.0, 1.0))
-
-
-def ladder_trust(history: History, levels: list[float], prior_pairs: float = 2.0) -> list[float]:
-    """:func:`fidelity_trust` of each budget of an increasing ladder against its last one.
-
-    Pairs seen at a low budget *and* the full budget are rare under successive halving (one
-    configuration in ``eta**k`` gets there), pairs with the next budget up are ``eta`` times
-    more common. So the prior of budget ``k`` is not full trust but the chained estimate
-    ``tau(k, k+1) * trust(k+1)`` (rank correlations multiply along a Markov chain of
-    fidelities), and the pairs seen at ``k`` and the full budget refine it."""
-    top = levels[-1]
-    trust = [1.0] * len(levels)
-    for k in range(len(levels) - 2, -1, -1):
-        chained = 1.0
-        if k + 1 < len(levels) - 1:
-            chained = fidelity_trust(history, levels[k], levels[k + 1], prior_pairs) * trust[k + 1]
-        trust[k] = fidelity_trust(history, levels[k], top, prior_pairs, prior=chained)
-    return trust
-
-
-def trusted_budgets(history: History, min_trust: float) -> frozenset[float]:
-    """The job budgets (and the fidelity's ``high``) whose :func:`ladder_trust` reaches
-    ``min_trust``."""
-    levels = {t.budget for t in history.trials if t.budget is not None}
-    if history.fidelity is not None:
-        levels = {b for b in levels if b <= history.fidelity.high} | {history.fidelity.high}
-    ladder = sorted(levels)
-    if not ladder:
-        return frozenset()
-    trust = ladder_trust(history, ladder)
-    return frozenset(b for b, t in zip(ladder, trust) if t >= min_trust)
-
-
-def at_budget(history: History, budget: float, lower_as_worse: bool = False) -> History:
-    """The history as seen at ``budget``: trials that reached it, COMPLETE with their value
-    there; running trials as they are; the rest left out — or, with ``lower_as_worse``, the
-    finished trials that stopped below ``budget`` as COMPLETE with a loss worse than every
-    trial at ``budget`` (the less budget they reached, the worse), as Optuna's TPE ranks
-    pruned trials."""
-    trials, lower = [], []
-    for t in history.trials:
-        value = _value_at(t, budget) if t.state is not TrialState.FAILED else None
-        if value is not None:
-            trials.append(dataclasses.replace(t, state=TrialState.COMPLETE, values=value,
-                                              budget=budget))
-        elif t.state is TrialState.RUNNING:
-            trials.append(t)
-        elif lower_as_worse and t.reports and t.state in (TrialState.COMPLETE, TrialState.PRUNED):
-            lower.append(t)
-    at = [t for t in trials if t.state is TrialState.COMPLETE]
-    if lower and at:
-        signs = np.array([d.sign for d in history.directions])
-        losses = np.array([t.values for t in at], float) * signs
-        worst, spread = losses.max(0), np.maximum(np.ptp(losses, axis=0), 1e-12)
-        for t in lower:
-            gap = 1.0 - min(t.reports[-1].step / budget, 1.0)
-            values = tuple(float(v) for v in (worst + spread * (1.0 + gap)) * signs)
-            trials.append(dataclasses.replace(t, state=TrialState.COMPLETE, values=values,
-                                              budget=budget))
-    return History(tuple(trials), history.directions, history.study_seed, history.number,
-                   history.budget, history.fidelity)
-
 
 class BudgetFiltered:
     """Wrap a sampler so it sees the trials at one budget (see the module docstring).
@@ -219,7 +86,7 @@ class BudgetFiltered:
         self.min_points = min_points
         self.random_fraction = random_fraction
         self.lower_as_worse = bool(lower_as_worse)
-        self.min_trust = _check_trust(min_trust)
+        self.min_trust = check_trust(min_trust)
 
     def sample(self, space: Space, history: History, rng: np.random.Generator) -> Proposal:
         view = self._view(space, history, rng)
@@ -257,22 +124,11 @@ class BudgetFiltered:
         return view, budget
 
 
-def _check_trust(min_trust: Any) -> float | None:
-    if min_trust is not None and (isinstance(min_trust, bool) or not isinstance(min_trust, (int, float))
-                                  or not 0 <= min_trust <= 1):
-        raise ConfigError(f"min_trust must be None or a number in [0, 1], received {min_trust!r}")
-    return None if min_trust is None else float(min_trust)
-
-
-def _near(step: float, budgets: frozenset[float]) -> bool:
-    return any(abs(step - b) <= _TOL * max(1.0, abs(b)) for b in budgets)
-
-
 def _without_untrusted_stops(history: History, budget: float, allowed: frozenset[float]) -> History:
     """The history less the finished trials that stopped below ``budget`` at an untrusted
     budget: being stopped there says nothing about the full-budget loss."""
     keep = tuple(t for t in history.trials if t.state is TrialState.RUNNING or not t.reports
-                 or _value_at(t, budget) is not None or _near(t.reports[-1].step, allowed))
+                 or value_at(t, budget) is not None or near_any(t.reports[-1].step, allowed))
     return History(keep, history.directions, history.study_seed, history.number,
                    history.budget, history.fidelity)
 
@@ -310,7 +166,7 @@ class BudgetGP:
         self.n_candidates = n_candidates
         self.max_points = max_points
         self.max_fit_points = max_fit_points
-        self.min_trust = _check_trust(min_trust)
+        self.min_trust = check_trust(min_trust)
         self._rows: dict[int, tuple[Any, np.ndarray]] = {}
 
     def sample(self, space: Space, history: History, rng: np.random.Generator) -> Proposal:
@@ -391,7 +247,7 @@ class BudgetGP:
                 continue
             keep = {r.step: r.values for r in t.reports
                     if (r.step in levels or r is t.reports[-1])
-                    and (allowed is None or _near(r.step, allowed))}
+                    and (allowed is None or near_any(r.step, allowed))}
             if not keep:
                 continue
             hit = self._rows.get(t.number)
