@@ -9,7 +9,9 @@ TPE + SuccessiveHalvingPruner), Syne Tune (ASHA, BOHB; ``peers_synetune.py``) an
 (``peers_dehb.py``); the baseline is random search at the full budget.
 Writes ``results/`` (JSON summary, regret curves PNG, the Markdown tables) and prints the
 tables: median regret over seeds at 25/50/100 % of T, and the fraction of T each method needs
-to reach random search's final median regret.
+to reach random search's final median regret. ``--rows``: tiaocan's samplers search only the
+two tables' rows (``CandidateSampler``), into ``results/rows/``, against the main run's peers
+and random-search target.
 """
 
 from __future__ import annotations
