@@ -109,7 +109,7 @@ class TPESampler:
         split = self._split(space, history)
         if split is None:
             return rng.random(len(unit))
-        if any(space[n].condition for n in space.names):
+        if space.is_conditional:
             from tiaocan.samplers.candidates import nearness
 
             return nearness(space, self.sample(space, history, rng).params, unit)
