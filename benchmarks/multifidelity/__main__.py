@@ -82,9 +82,11 @@ def _cached(jobs: list[tuple[str, str, int, int]], results: Path = RESULTS,
 
 def main(argv: list[str] | None = None) -> None:
     from benchmarks.multifidelity.report import (
+        BASELINE,
         format_tables,
         format_time_to_target,
         format_verdict,
+        is_peer,
         plot,
         regret_curve,
         summarise,
@@ -109,8 +111,8 @@ def main(argv: list[str] | None = None) -> None:
     global _ROWS
     _ROWS = args.rows
     out: Path = args.out or (RESULTS / "rows" if args.rows else RESULTS)
-    table_problems = [name for name in _problems() if name in ("mf_mnist1d_mlp", "mf_text_bbc")]
-    problems = args.problems or (table_problems if args.rows else list(_problems()))
+    tables = [name for name, make in _problems().items() if make().configs]
+    problems = args.problems or (tables if args.rows else list(_problems()))
     methods = args.methods or list(METHODS)
     seeds = args.seeds
     if args.quick:
@@ -122,10 +124,10 @@ def main(argv: list[str] | None = None) -> None:
     started = time.perf_counter()
     out.mkdir(parents=True, exist_ok=True)
     done = _cached(jobs, out) if args.resume else {}
+    main_run: dict[Any, Any] = {}  # --rows: the peers and random search of the main run
     if args.rows and out != RESULTS:
-        from benchmarks.multifidelity.report import is_peer
-
-        done = {**_cached(jobs, RESULTS, keep=lambda job: is_peer(job[1])), **done}
+        main_run = _cached(jobs, RESULTS, keep=lambda job: is_peer(job[1]) or job[1] == BASELINE)
+        done = {**{j: r for j, r in main_run.items() if is_peer(j[1])}, **done}
     todo = [j for j in jobs if j not in done]
     with get_context("fork").Pool(args.jobs) as pool, (out / "runs.jsonl").open(
             "a" if args.resume else "w") as log:
@@ -144,16 +146,13 @@ def main(argv: list[str] | None = None) -> None:
     for key, _seed, trace, horizon, spent in done:
         curves.setdefault(key, []).append(regret_curve(trace, optima[key[0]], grid * horizon))
         seconds[key[2]] = seconds.get(key[2], 0.0) + spent
-    targets, source = None, ""
-    if args.rows and out != RESULTS:  # the target of the main protocol (any point of the space)
-        from benchmarks.multifidelity.report import BASELINE
-
-        base: dict[tuple[str, int, str], list[np.ndarray]] = {}
-        for key, _seed, trace, horizon, _ in _cached([j for j in jobs if j[1] == BASELINE]).values():
-            base.setdefault(key, []).append(regret_curve(trace, optima[key[0]], grid * horizon))
-        targets = {(p, w): float(np.median(np.vstack(c), axis=0)[-1]) for (p, w, _), c in base.items()}
-        source = "results/runs.jsonl"
-    summary = summarise(curves, grid, targets, source)
+    base: dict[tuple[str, int], list[np.ndarray]] = {}  # the main protocol's target
+    for job, (_key, _seed, trace, horizon, _) in main_run.items():
+        if not is_peer(job[1]):
+            base.setdefault((job[0], job[2]), []).append(
+                regret_curve(trace, optima[job[0]], grid * horizon))
+    targets = {cell: float(np.median(np.vstack(c), axis=0)[-1]) for cell, c in base.items()}
+    summary = summarise(curves, grid, targets, "results/runs.jsonl" if targets else "")
     tables = (format_tables(summary) + "\n" + format_verdict(summary) + "\n"
               + format_time_to_target(summary))
     plot(summary, grid, out / "regret_curves.png")
