@@ -126,3 +126,34 @@ def test_bad_options_are_named(kw: dict[str, Any], name: str) -> None:
         AdaptiveHyperband(**kw)
     with pytest.raises(ConfigError, match="min_trust"):
         BudgetFiltered(RandomSampler(), min_trust=1.5)
+
+
+def buried_top_history(n: int = 60) -> Any:
+    """Configurations seen at budget 1 and the full budget: budget 1 orders them as the full
+    budget does, except the best tenth, which it ranks worst."""
+    from tiaocan.samplers.base import History
+    from tiaocan.trial import FrozenTrial, Report, TrialState
+
+    trials = []
+    for i in range(n):
+        x = (i + 0.5) / n
+        full = abs(x - 0.3)
+        low = 2.0 - full if full < 0.05 else full
+        trials.append(FrozenTrial(i, i, TrialState.COMPLETE, {"x": x}, 0, values=(full,), budget=TOP,
+                                  reports=(Report(1, (low,)), Report(TOP, (full,)))))
+    trials.append(FrozenTrial(n, n, TrialState.COMPLETE, {"x": 1.0}, 0, values=(0.7,), budget=1,
+                              reports=(Report(1, (0.7,)),)))  # a job at budget 1: a rung there
+    return History(tuple(trials), fidelity=tc.Fidelity("epoch", 1, TOP))
+
+
+def test_trust_counts_the_pairs_that_involve_the_full_budgets_top() -> None:
+    history = buried_top_history()
+    concordant, pairs = rank_agreement(history, 1, TOP, top_fraction=None)
+    assert pairs == 60 * 59 // 2 and concordant / pairs > 0.75      # Kendall's tau over all: > 0.5
+    top_concordant, top_pairs = rank_agreement(history, 1, TOP)     # default: the top third
+    assert top_pairs < pairs and top_concordant / top_pairs < 0.75  # tau there < 0.5
+    assert ladder_trust(history, [1.0, TOP], top_fraction=None)[0] > 0.5
+    assert ladder_trust(history, [1.0, TOP])[0] < 0.5
+    assert 1 not in trusted_budgets(history, 0.5) and 1 in trusted_budgets(history, 0.5, top_fraction=None)
+    with pytest.raises(ConfigError, match=r"top_fraction .*\(0, 1\].*received 0"):
+        rank_agreement(history, 1, TOP, top_fraction=0)

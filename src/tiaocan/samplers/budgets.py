@@ -4,7 +4,9 @@ A multi-fidelity study stores each trial's learning curve (its reports). The mod
 samplers (:mod:`tiaocan.samplers.multifidelity`) and the adaptive Hyperband read it here:
 the largest budget with enough observations (BOHB's model budget), the trials' values at one
 budget, and the agreement between a budget's ranking and the full budget's (Kendall's tau
-over the configurations seen at both, after Hyper-Tune, Li et al. 2022).
+over the configurations seen at both, after Hyper-Tune, Li et al. 2022, counted on the pairs
+that involve the full budget's top third: halving keeps the top of each rung, so a budget
+that orders the mediocre configurations well but buries the best ones is not trusted).
 """
 
 from __future__ import annotations
@@ -18,10 +20,11 @@ from tiaocan.errors import ConfigError
 from tiaocan.samplers.base import History
 from tiaocan.trial import FrozenTrial, TrialState
 
-__all__ = ["at_budget", "fidelity_trust", "ladder_trust", "model_budget", "rank_agreement",
-           "trusted_budgets"]
+__all__ = ["TOP_FRACTION", "at_budget", "fidelity_trust", "ladder_trust", "model_budget",
+           "rank_agreement", "trusted_budgets"]
 
 _TOL = 1e-9
+TOP_FRACTION = 1 / 3  # the share kept at a rung by halving with its usual eta = 3
 
 
 def value_at(trial: FrozenTrial, budget: float) -> tuple[float, ...] | None:
@@ -64,13 +67,21 @@ def _scalar(values: tuple[float, ...], history: History) -> float:
     return float(sum(v * d.sign for v, d in zip(values, history.directions)))
 
 
-def rank_agreement(history: History, budget: float, top: float) -> tuple[float, int]:
+def rank_agreement(history: History, budget: float, top: float,
+                   top_fraction: float | None = TOP_FRACTION) -> tuple[float, int]:
     """``(concordant, pairs)``: over the pairs of trials seen at both ``budget`` and ``top``,
     how many ``budget`` orders as ``top`` does (a pair tied at either budget counts half).
 
     This is Hyper-Tune's ranking measure of a fidelity (Li, Shen, Jiang, Zhang, Cui, Zhang
     (2022), "Hyper-Tune: Towards Efficient Hyper-parameter Tuning at Scale", VLDB, section
-    4.2), computed on the observed pairs instead of on samples of a per-fidelity model."""
+    4.2), computed on the observed pairs instead of on samples of a per-fidelity model.
+    With ``top_fraction``, only the pairs with a member among the best ``top_fraction`` at
+    ``top`` count: halving keeps the top of each rung, so what matters is whether ``budget``
+    ranks the configurations that are good at ``top`` above the others."""
+    if top_fraction is not None and (isinstance(top_fraction, bool) or
+                                     not isinstance(top_fraction, (int, float))
+                                     or not 0 < top_fraction <= 1):
+        raise ConfigError(f"top_fraction must be None or a number in (0, 1], received {top_fraction!r}")
     pairs = [(_scalar(lo, history), _scalar(hi, history)) for t in history.trials
              if t.state is not TrialState.FAILED
              and (lo := _value_exactly_at(t, budget)) is not None
@@ -81,11 +92,16 @@ def rank_agreement(history: History, budget: float, top: float) -> tuple[float, 
     sign = np.sign(lo_v[:, None] - lo_v[None, :]) * np.sign(hi_v[:, None] - hi_v[None, :])
     upper = np.triu_indices(len(pairs), k=1)
     agree = sign[upper]
+    if top_fraction is not None:
+        best = np.zeros(len(pairs), bool)
+        best[np.argsort(hi_v, kind="stable")[:max(1, int(np.ceil(top_fraction * len(pairs))))]] = True
+        agree = agree[best[upper[0]] | best[upper[1]]]
     return float((agree > 0).sum() + 0.5 * (agree == 0).sum()), int(agree.size)
 
 
 def fidelity_trust(history: History, budget: float, top: float | None = None,
-                   prior_pairs: float = 2.0, prior: float = 1.0) -> float:
+                   prior_pairs: float = 2.0, prior: float = 1.0,
+                   top_fraction: float | None = TOP_FRACTION) -> float:
     """How far the ranking at ``budget`` can be trusted, in [0, 1]: Kendall's tau between
     ``budget`` and ``top`` (default: the fidelity's ``high``), clipped at 0 (a ranking no
     better than chance is worth nothing), with the concordant fraction shrunk towards the
@@ -96,14 +112,15 @@ def fidelity_trust(history: History, budget: float, top: float | None = None,
         top = history.fidelity.high if history.fidelity is not None else budget
     if budget >= top * (1 - _TOL) - _TOL:
         return 1.0
-    concordant, pairs = rank_agreement(history, budget, top)
+    concordant, pairs = rank_agreement(history, budget, top, top_fraction)
     prior_agree = (1.0 + prior) / 2.0
     total = pairs + prior_pairs
     agree = (concordant + prior_pairs * prior_agree) / total if total > 0 else prior_agree
     return float(np.clip(2.0 * agree - 1.0, 0.0, 1.0))
 
 
-def ladder_trust(history: History, levels: list[float], prior_pairs: float = 2.0) -> list[float]:
+def ladder_trust(history: History, levels: list[float], prior_pairs: float = 2.0,
+                 top_fraction: float | None = TOP_FRACTION) -> list[float]:
     """:func:`fidelity_trust` of each budget of an increasing ladder against its last one.
 
     Pairs seen at a low budget *and* the full budget are rare under successive halving (one
@@ -116,12 +133,15 @@ def ladder_trust(history: History, levels: list[float], prior_pairs: float = 2.0
     for k in range(len(levels) - 2, -1, -1):
         chained = 1.0
         if k + 1 < len(levels) - 1:
-            chained = fidelity_trust(history, levels[k], levels[k + 1], prior_pairs) * trust[k + 1]
-        trust[k] = fidelity_trust(history, levels[k], top, prior_pairs, prior=chained)
+            chained = fidelity_trust(history, levels[k], levels[k + 1], prior_pairs,
+                                     top_fraction=top_fraction) * trust[k + 1]
+        trust[k] = fidelity_trust(history, levels[k], top, prior_pairs, prior=chained,
+                                  top_fraction=top_fraction)
     return trust
 
 
-def trusted_budgets(history: History, min_trust: float) -> frozenset[float]:
+def trusted_budgets(history: History, min_trust: float,
+                    top_fraction: float | None = TOP_FRACTION) -> frozenset[float]:
     """The job budgets (and the fidelity's ``high``) whose :func:`ladder_trust` reaches
     ``min_trust``."""
     levels = {t.budget for t in history.trials if t.budget is not None}
@@ -130,7 +150,7 @@ def trusted_budgets(history: History, min_trust: float) -> frozenset[float]:
     ladder = sorted(levels)
     if not ladder:
         return frozenset()
-    trust = ladder_trust(history, ladder)
+    trust = ladder_trust(history, ladder, top_fraction=top_fraction)
     return frozenset(b for b, t in zip(ladder, trust) if t >= min_trust)
 
 

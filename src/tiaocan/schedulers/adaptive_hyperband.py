@@ -9,9 +9,11 @@ brackets that start at higher budgets, down to plain full-budget model-based sea
 
 Here the score of bracket ``j`` (it starts at rung ``j`` of the ladder) is the
 :func:`~tiaocan.samplers.multifidelity.fidelity_trust` of that rung's budget: Kendall's tau
-between the rung and the full budget over the trials seen at both, clipped at 0 and shrunk
-towards full trust by a couple of pseudo-pairs (so with no evidence this is asynchronous
-Hyperband). Bracket ``j`` gets new trials in proportion to ``n_j * max(trust_j,
+between the rung and the full budget over the trials seen at both, counted on the pairs with
+a member in the full budget's top ``1/eta`` (halving keeps a rung's top ``1/eta``, so a
+budget that orders the mediocre configurations well but ranks the best ones low misleads
+it), clipped at 0 and shrunk towards full trust by a couple of pseudo-pairs (so with no
+evidence this is asynchronous Hyperband). Bracket ``j`` gets new trials in proportion to ``n_j * max(trust_j,
 min_weight)`` (Hyperband's ``n_j``; the full-budget bracket has trust 1), spread by a
 deterministic deficit round robin instead of random draws, so every worker agrees and a run
 is repeatable. Inside a bracket, promotions are ASHA's (Li et al. 2020, MLSys): no worker ever
@@ -85,7 +87,8 @@ class AdaptiveHyperband(AsyncHalving):
         """The trust of each bracket's starting budget (the last bracket: the full budget)."""
         from tiaocan.samplers.multifidelity import ladder_trust
 
-        return ladder_trust(history, [float(b) for b in self._ladders(history)[0]], self.prior_pairs)
+        return ladder_trust(history, [float(b) for b in self._ladders(history)[0]], self.prior_pairs,
+                            top_fraction=1 / self._eta)
 
     def _bracket_weights(self, history: History, ladders: list[list[Any]]) -> list[float]:
         sizes = bracket_sizes(len(ladders), self._eta)
