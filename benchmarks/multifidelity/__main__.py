@@ -11,7 +11,8 @@ Writes ``results/`` (JSON summary, regret curves PNG, the Markdown tables) and p
 tables: median regret over seeds at 25/50/100 % of T, and the fraction of T each method needs
 to reach random search's final median regret. ``--rows``: tiaocan's samplers search only the
 two tables' rows (``CandidateSampler``), into ``results/rows/``, against the main run's peers
-and random-search target.
+and random-search target; ``--epoch-reports``: tiaocan's promotion-style objectives report
+every epoch they train, as a training loop does (resumable problems, ``results/epochs/``).
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ import numpy as np
 RESULTS = Path(__file__).resolve().parent / "results"
 GRID_POINTS = 200
 _ROWS = False  # --rows: set before the worker processes fork
+_EPOCHS = False  # --epoch-reports: likewise
 
 
 def _problems() -> dict[str, Any]:
@@ -61,7 +63,7 @@ def _one(job: tuple[str, str, int, int]) -> tuple[tuple[str, int, str], int, lis
     problem = _problems()[name]()
     horizon = _horizon(problem) / workers
     start = time.perf_counter()
-    trace = run(problem, method, workers, horizon, seed, rows=_ROWS)
+    trace = run(problem, method, workers, horizon, seed, rows=_ROWS, epoch_reports=_EPOCHS)
     return (name, workers, method), seed, trace, horizon, time.perf_counter() - start
 
 
@@ -107,12 +109,25 @@ def main(argv: list[str] | None = None) -> None:
                         help="tiaocan's samplers search only the table problems' rows, each "
                              "started once (CandidateSampler); the peers' runs, which this does "
                              "not change, are read from results/runs.jsonl")
+    parser.add_argument("--epoch-reports", action="store_true",
+                        help="tiaocan's promotion-style objectives report every epoch they train "
+                             "(resumable problems), as a training loop does; peers and the "
+                             "random-search target are read from results/runs.jsonl")
     args = parser.parse_args(argv)
-    global _ROWS
-    _ROWS = args.rows
-    out: Path = args.out or (RESULTS / "rows" if args.rows else RESULTS)
-    tables = [name for name, make in _problems().items() if make().configs]
-    problems = args.problems or (tables if args.rows else list(_problems()))
+    if args.rows and args.epoch_reports:
+        parser.error("--rows and --epoch-reports are separate protocols: pass one of them")
+    global _ROWS, _EPOCHS
+    _ROWS, _EPOCHS = args.rows, args.epoch_reports
+    derived = args.rows or args.epoch_reports  # a variant of the main run, compared with it
+    out: Path = args.out or (RESULTS / "rows" if args.rows else
+                             RESULTS / "epochs" if args.epoch_reports else RESULTS)
+    if args.rows:
+        default = [name for name, make in _problems().items() if make().configs]
+    elif args.epoch_reports:
+        default = [name for name, make in _problems().items() if make().resumable]
+    else:
+        default = list(_problems())
+    problems = args.problems or default
     methods = args.methods or list(METHODS)
     seeds = args.seeds
     if args.quick:
@@ -124,10 +139,16 @@ def main(argv: list[str] | None = None) -> None:
     started = time.perf_counter()
     out.mkdir(parents=True, exist_ok=True)
     done = _cached(jobs, out) if args.resume else {}
-    main_run: dict[Any, Any] = {}  # --rows: the peers and random search of the main run
-    if args.rows and out != RESULTS:
-        main_run = _cached(jobs, RESULTS, keep=lambda job: is_peer(job[1]) or job[1] == BASELINE)
-        done = {**{j: r for j, r in main_run.items() if is_peer(j[1])}, **done}
+    def unchanged(method: str) -> bool:
+        """Runs the protocol does not change, read back from the main run: the peers', and
+        with --epoch-reports those that report every step already (and random search)."""
+        return is_peer(method) or (args.epoch_reports and (METHODS[method].stopping
+                                                           or method == BASELINE))
+
+    main_run: dict[Any, Any] = {}  # --rows, --epoch-reports: the main run's peers and random search
+    if derived and out != RESULTS:
+        main_run = _cached(jobs, RESULTS, keep=lambda job: unchanged(job[1]) or job[1] == BASELINE)
+        done = {**{j: r for j, r in main_run.items() if unchanged(j[1])}, **done}
     todo = [j for j in jobs if j not in done]
     with get_context("fork").Pool(args.jobs) as pool, (out / "runs.jsonl").open(
             "a" if args.resume else "w") as log:
@@ -148,7 +169,7 @@ def main(argv: list[str] | None = None) -> None:
         seconds[key[2]] = seconds.get(key[2], 0.0) + spent
     base: dict[tuple[str, int], list[np.ndarray]] = {}  # the main protocol's target
     for job, (_key, _seed, trace, horizon, _) in main_run.items():
-        if not is_peer(job[1]):
+        if job[1] == BASELINE:
             base.setdefault((job[0], job[2]), []).append(
                 regret_curve(trace, optima[job[0]], grid * horizon))
     targets = {cell: float(np.median(np.vstack(c), axis=0)[-1]) for cell, c in base.items()}

@@ -94,7 +94,7 @@ def _spend(problem: MFProblem, x: Any, start: float, stop: float) -> float:
 
 
 def _tiaocan(problem: MFProblem, method: Method, n_workers: int, horizon: float, seed: int,
-             rows: bool = False) -> Trace:
+             rows: bool = False, epoch_reports: bool = False) -> Trace:
     scheduler, sampler = method.build(seed)
     if rows and problem.configs:  # search the table's rows, each started once
         sampler = tc.samplers.CandidateSampler(problem.configs, sampler)
@@ -121,7 +121,14 @@ def _tiaocan(problem: MFProblem, method: Method, n_workers: int, horizon: float,
     def objective(trial: tc.Trial) -> float:
         x, budget = trial.params, trial.budget
         start = trained.get(trial.number, 0) if problem.resumable else 0
-        trial.sleep(_spend(problem, x, start, budget))
+        if epoch_reports and problem.resumable:  # the learning curve, one report per step
+            done = start
+            for step in (s for s in problem.steps if start < s <= budget):
+                trial.sleep(_spend(problem, x, done, step))
+                done = step
+                trial.report(problem.loss(x, step), step)
+        else:
+            trial.sleep(_spend(problem, x, start, budget))
         trained[trial.number] = budget
         value = problem.loss(x, budget)
         if budget >= high:
@@ -168,9 +175,11 @@ def _optuna_run(problem: MFProblem, method: Method, n_workers: int, horizon: flo
 
 
 def run(problem: MFProblem, method_name: str, n_workers: int, horizon: float, seed: int,
-        rows: bool = False) -> Trace:
+        rows: bool = False, epoch_reports: bool = False) -> Trace:
     """The trace of one run (see the module docstring). ``rows``: tiaocan's samplers search
-    only a table problem's rows (``CandidateSampler``); the peers have no such option."""
+    only a table problem's rows (``CandidateSampler``); the peers have no such option.
+    ``epoch_reports``: tiaocan's promotion-style objective reports every step it trains
+    (resumable problems), as a training loop does; the peers' objectives already do."""
     method = METHODS[method_name]
     if method.library == "synetune":
         from benchmarks.multifidelity import peers_synetune
@@ -182,4 +191,4 @@ def run(problem: MFProblem, method_name: str, n_workers: int, horizon: float, se
         return peers_dehb.run(problem, n_workers, horizon, seed)
     if method.library == "optuna":
         return _optuna_run(problem, method, n_workers, horizon, seed)
-    return _tiaocan(problem, method, n_workers, horizon, seed, rows)
+    return _tiaocan(problem, method, n_workers, horizon, seed, rows, epoch_reports)
