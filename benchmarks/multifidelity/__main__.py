@@ -139,13 +139,14 @@ def main(argv: list[str] | None = None) -> None:
     started = time.perf_counter()
     out.mkdir(parents=True, exist_ok=True)
     done = _cached(jobs, out) if args.resume else {}
+
     def unchanged(method: str) -> bool:
         """Runs the protocol does not change, read back from the main run: the peers', and
         with --epoch-reports those that report every step already (and random search)."""
         return is_peer(method) or (args.epoch_reports and (METHODS[method].stopping
                                                            or method == BASELINE))
 
-    main_run: dict[Any, Any] = {}  # --rows, --epoch-reports: the main run's peers and random search
+    main_run: dict[Any, Any] = {}  # --rows, --epoch-reports: unchanged runs, random search
     if derived and out != RESULTS:
         main_run = _cached(jobs, RESULTS, keep=lambda job: unchanged(job[1]) or job[1] == BASELINE)
         done = {**{j: r for j, r in main_run.items() if unchanged(j[1])}, **done}
