@@ -148,7 +148,9 @@ def main(argv: list[str] | None = None) -> None:
 
     main_run: dict[Any, Any] = {}  # --rows, --epoch-reports: unchanged runs, random search
     if derived and out != RESULTS:
-        main_run = _cached(jobs, RESULTS, keep=lambda job: unchanged(job[1]) or job[1] == BASELINE)
+        every = [(p, m, w, s) for s in range(seeds) for p in problems for w in (1, 4) for m in METHODS]
+        main_run = _cached(every, RESULTS,  # also with --methods: the target is random search's
+                           keep=lambda job: unchanged(job[1]) or job[1] == BASELINE)
         done = {**{j: r for j, r in main_run.items() if unchanged(j[1])}, **done}
     todo = [j for j in jobs if j not in done]
     with get_context("fork").Pool(args.jobs) as pool, (out / "runs.jsonl").open(
