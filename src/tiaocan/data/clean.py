@@ -42,6 +42,9 @@ _MENTION = re.compile(r"(?<!\w)@\w+")
 _SPACE = re.compile(r"\s+")
 _WORD = re.compile(r"[A-Za-z]+")
 _MARKUP = re.compile(r"<[A-Za-z/!][^>]*>|&#?\w+;")
+# "&#" that starts no well-formed character reference ("&#", "&#0A"): Python's html.parser
+# takes everything after it, tags included, as text ("<p>&#</p>" -> "&#</p>"); escaped first
+_BARE_CHARREF = re.compile(r"&#(?!(?:[0-9]+|[xX][0-9a-fA-F]+)(?:;|(?![0-9A-Za-z])))")
 
 
 def strip_html(text: str) -> str:
@@ -49,7 +52,7 @@ def strip_html(text: str) -> str:
     if not _MARKUP.search(text):
         return text
     bs4 = require("bs4", "data", "HTML stripping")
-    soup = bs4.BeautifulSoup(text, "html.parser")  # type: ignore[attr-defined]
+    soup = bs4.BeautifulSoup(_BARE_CHARREF.sub("&amp;#", text), "html.parser")  # type: ignore[attr-defined]
     for tag in soup(["script", "style"]):
         tag.decompose()
     return normalize_whitespace(soup.get_text(" "))
