@@ -20,7 +20,8 @@ def test_public_api_is_exactly_what_is_meant() -> None:
     assert set(tc.__all__) == {
         "__version__", "Space", "Float", "Int", "Categorical", "Fidelity", "Study", "create_study",
         "load_study", "delete_study", "list_studies", "Trial", "FrozenTrial", "TrialState",
-        "Direction", "Report", "Decision", "samplers", "schedulers", "executors", "TiaocanError",
+        "Direction", "Report", "Decision", "samplers", "schedulers", "executors", "nas",
+        "TiaocanError",
         "ConfigError", "StorageError", "SchemaVersionError", "StudyNotFoundError",
         "DuplicateStudyError", "GridExhaustedError", "MissingExtraError", "TrialPruned",
     }

@@ -10,7 +10,7 @@
 
 from __future__ import annotations
 
-from tiaocan import executors, samplers, schedulers
+from tiaocan import executors, nas, samplers, schedulers
 from tiaocan.errors import (
     ConfigError,
     DuplicateStudyError,
@@ -38,7 +38,7 @@ __all__ = [
     "Study", "create_study", "load_study", "delete_study", "list_studies",
     "Trial", "FrozenTrial", "TrialState", "Direction", "Report", "Decision",
     # roles
-    "samplers", "schedulers", "executors",
+    "samplers", "schedulers", "executors", "nas",
     # errors
     "TiaocanError", "ConfigError", "StorageError", "SchemaVersionError", "StudyNotFoundError",
     "DuplicateStudyError", "GridExhaustedError", "MissingExtraError", "TrialPruned",
