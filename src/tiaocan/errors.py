@@ -5,10 +5,12 @@ from the builtin a user would catch (``ValueError``, ``LookupError``, ``ImportEr
 
     TiaocanError
     ├── ConfigError (ValueError)          bad space, option or configuration
+    │   └── UnregisteredClassError        a stored class that is neither built in nor a plug-in
     ├── StorageError
     │   ├── SchemaVersionError            database written by an unknown schema version
     │   ├── StudyNotFoundError (LookupError)
     │   ├── DuplicateStudyError (ValueError)
+    │   ├── StaleStudyError               the study this handle opened was deleted or replaced
     │   └── DuplicateTrialKeyError        another worker claimed the same proposal first
     ├── GridExhaustedError                every grid point has been handed out
     ├── MissingExtraError (ImportError)   an optional dependency is not installed
@@ -27,9 +29,11 @@ __all__ = [
     "MissingExtraError",
     "SchemaVersionError",
     "StorageError",
+    "StaleStudyError",
     "StudyNotFoundError",
     "TiaocanError",
     "TrialPruned",
+    "UnregisteredClassError",
     "check_int",
     "require",
 ]
@@ -41,6 +45,10 @@ class TiaocanError(Exception):
 
 class ConfigError(TiaocanError, ValueError):
     """A parameter, option or configuration is invalid."""
+
+
+class UnregisteredClassError(ConfigError):
+    """A stored sampler/scheduler/executor names a class outside the registry (never imported)."""
 
 
 class StorageError(TiaocanError):
@@ -57,6 +65,10 @@ class StudyNotFoundError(StorageError, LookupError):
 
 class DuplicateStudyError(StorageError, ValueError):
     """A study of that name already exists and ``load_if_exists`` is False."""
+
+
+class StaleStudyError(StorageError):
+    """The study a handle opened was deleted (or deleted and re-created under its name)."""
 
 
 class DuplicateTrialKeyError(StorageError):

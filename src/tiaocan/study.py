@@ -19,7 +19,7 @@ import numpy as np
 
 from tiaocan import loop
 from tiaocan._numeric.pareto import non_dominated_mask
-from tiaocan.errors import ConfigError, DuplicateStudyError, check_int
+from tiaocan.errors import ConfigError, DuplicateStudyError, UnregisteredClassError, check_int
 from tiaocan.executors.base import Executor
 from tiaocan.fidelity import Fidelity
 from tiaocan.samplers import describe, get_sampler, rebuild
@@ -328,13 +328,36 @@ def load_study(name: str, *, storage: str | Storage | None = None, sampler: Any 
 
 
 def _rebuilt(record: StudyRecord, role: str) -> Any:
+    """The stored sampler/scheduler, rebuilt through the registry (never by importing a name).
+
+    A class outside the registry gives a stand-in that refuses to run (reading the study
+    still works); a registered class whose stored params it refuses gives the default.
+    """
     description = record.attrs.get(role)
-    obj = rebuild(description) if description else None
-    if obj is None:
-        log.warning("study %r: the stored %s %r cannot be rebuilt here; using the default",
-                    record.name, role, (description or {}).get("class"))
-        return get_sampler(None) if role == "sampler" else get_scheduler(None)
-    return obj
+    default = get_sampler(None) if role == "sampler" else get_scheduler(None)
+    if not description:
+        return default
+    try:
+        return rebuild(description, role)
+    except UnregisteredClassError as exc:
+        log.warning("study %r: %s", record.name, exc)
+        return Unregistered(role, str(exc))
+    except ConfigError as exc:
+        log.warning("study %r: %s; using the default %s", record.name, exc, role)
+        return default
+
+
+class Unregistered:
+    """Stands for a stored sampler/scheduler that is not registered: refuses to be used."""
+
+    def __init__(self, role: str, reason: str) -> None:
+        self.role = role
+        self.reason = reason
+
+    def _refuse(self, *args: Any, **kwargs: Any) -> Any:
+        raise UnregisteredClassError(self.reason)
+
+    sample = next_job = on_report = _refuse
 
 
 def delete_study(name: str, *, storage: str | Storage | None = None) -> None:

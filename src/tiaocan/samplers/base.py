@@ -7,7 +7,6 @@ The one method to implement is :meth:`Sampler.sample`.
 
 from __future__ import annotations
 
-import importlib
 import inspect
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -119,15 +118,15 @@ def describe(obj: object) -> dict[str, Any]:
     return {"class": f"{cls.__module__}.{cls.__qualname__}", "params": params}
 
 
-def rebuild(description: Mapping[str, Any]) -> Any:
-    """The object a :func:`describe` output describes (None if it cannot be rebuilt)."""
-    path = str(description.get("class", ""))
-    module_name, _, qualname = path.rpartition(".")
-    try:
-        cls = getattr(importlib.import_module(module_name), qualname)
-        return cls(**dict(description.get("params", {})))
-    except Exception:  # user classes that are gone or take other arguments
-        return None
+def rebuild(description: Mapping[str, Any], role: str = "sampler") -> Any:
+    """The object a :func:`describe` output describes, built through the registry.
+
+    Only registered classes (built-ins and installed plug-ins, see :mod:`tiaocan.registry`)
+    are built; any other name raises UnregisteredClassError without importing anything.
+    """
+    from tiaocan.registry import rebuild_registered
+
+    return rebuild_registered(role, description)
 
 
 def _is_json(value: Any) -> bool:
