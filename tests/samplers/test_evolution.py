@@ -17,15 +17,16 @@ def test_conformance():
     check_sampler(lambda: RegularizedEvolutionSampler(population_size=6, sample_size=3))
 
 
-@given(st.integers(0, 10_000))
-@settings(max_examples=40, deadline=None)
-def test_mutation_changes_one_parameter_and_keeps_conditions(seed):
-    space = CONFORMANCE_SPACES["conditional"]
+@given(st.integers(0, 10_000), st.sampled_from(["conditional", "mixed"]))
+@settings(max_examples=60, deadline=None)
+def test_mutation_changes_one_parameter_and_keeps_conditions(seed, space_name):
+    space = CONFORMANCE_SPACES[space_name]
     rng = np.random.default_rng(seed)
     parent = space.sample(rng)
     child, name = RegularizedEvolutionSampler().mutate(space, parent, rng)
     assert space.contains(child)
     changed = {k for k in set(parent) | set(child) if parent.get(k) != child.get(k)}
+    assert name in changed, f"the mutation of {name!r} left {parent!r} unchanged"
     assert changed <= {name} | {k for k in space if space[k].when}
 
 

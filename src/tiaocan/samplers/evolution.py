@@ -26,6 +26,10 @@ from tiaocan.space import Categorical, Space
 
 __all__ = ["RegularizedEvolutionSampler"]
 
+# Redraws of a mutation that changed nothing (a rounded perturbation); 32 makes a no-op child
+# vanishingly rare on any space with one changeable parameter.
+_MUTATION_ATTEMPTS = 32
+
 
 class RegularizedEvolutionSampler:
     """Aging evolution with space-aware mutation of one parameter.
@@ -76,9 +80,21 @@ class RegularizedEvolutionSampler:
                                      "mutated": changed})
 
     def mutate(self, space: Space, params: Any, rng: np.random.Generator) -> tuple[dict[str, Any], str]:
-        """A copy of ``params`` with one active parameter changed (conditions kept)."""
+        """A copy of ``params`` with one active parameter changed (conditions kept).
+
+        A perturbation that rounds back to the same value (an integer, a stepped float) is
+        drawn again, so a child never repeats its parent unless no parameter can change.
+        """
         active = space.active_names(params)
-        name = active[int(rng.integers(len(active)))]
+        for _ in range(_MUTATION_ATTEMPTS):
+            name = active[int(rng.integers(len(active)))]
+            child = self._mutate_one(space, params, name, rng)
+            if child.get(name) != params.get(name):
+                break
+        return child, name
+
+    def _mutate_one(self, space: Space, params: Any, name: str,
+                    rng: np.random.Generator) -> dict[str, Any]:
         unit = space.encode(params)
         i = space.names.index(name)
         p = space[name]
@@ -94,7 +110,7 @@ class RegularizedEvolutionSampler:
             unit[i] = 1.0 - abs(1.0 - abs(v) % 2.0)
         missing = np.isnan(unit)
         unit[missing] = rng.random(int(missing.sum()))  # for parameters the change activates
-        return space.decode(unit), name
+        return space.decode(unit)
 
 
 def _fitness(losses: np.ndarray) -> np.ndarray:

@@ -82,15 +82,26 @@ def check_sampler(make_sampler: Callable[[], Any], n_trials: int = 24,
 
 def _check_resume(make_sampler: Callable[[], Any], space: Space, name: str,
                   uninterrupted: list[dict[str, Any]], n_trials: int) -> None:
-    storage = InMemoryStorage()
-    half = n_trials // 2
-    study = create_study("resume", space=space, storage=storage, sampler=make_sampler(), seed=11)
-    study.optimize(_objective, n_trials=half, show_progress=False)
-    resumed = load_study("resume", storage=storage, sampler=make_sampler())
-    resumed.optimize(_objective, n_trials=n_trials - half, show_progress=False)
-    got = [dict(t.params) for t in resumed.trials]
-    if got != uninterrupted:
-        diff = next(i for i, (a, b) in enumerate(zip(uninterrupted, got)) if a != b)
-        raise AssertionError(f"check_sampler[{name}]: a resumed study diverged at trial {diff}: "
-                             f"{uninterrupted[diff]!r} vs {got[diff]!r}; the sampler must rebuild "
-                             f"from the stored history")
+    """Resume halfway twice: with the sampler rebuilt from the study's stored description (as
+    `load_study` and `tiaocan worker` do), and with a fresh instance that sees only the stored
+    history. Both must continue exactly as the uninterrupted run did."""
+    for rebuilt in (True, False):
+        storage = InMemoryStorage()
+        half = n_trials // 2
+        study = create_study("resume", space=space, storage=storage, sampler=make_sampler(), seed=11)
+        study.optimize(_objective, n_trials=half, show_progress=False)
+        resumed = load_study("resume", storage=storage,
+                             sampler=None if rebuilt else make_sampler())
+        if rebuilt and type(resumed.sampler) is not type(study.sampler):
+            raise AssertionError(f"check_sampler[{name}]: the stored description rebuilt a "
+                                 f"{type(resumed.sampler).__name__}, not a "
+                                 f"{type(study.sampler).__name__}; register the sampler so a "
+                                 f"loaded study can rebuild it")
+        resumed.optimize(_objective, n_trials=n_trials - half, show_progress=False)
+        got = [dict(t.params) for t in resumed.trials]
+        if got != uninterrupted:
+            how = "rebuilt from its stored description" if rebuilt else "given a fresh sampler"
+            diff = next(i for i, (a, b) in enumerate(zip(uninterrupted, got)) if a != b)
+            raise AssertionError(f"check_sampler[{name}]: a resumed study ({how}) diverged at "
+                                 f"trial {diff}: {uninterrupted[diff]!r} vs {got[diff]!r}; the "
+                                 f"sampler must rebuild from the stored history")
