@@ -168,9 +168,9 @@ def test_create_and_load_errors(tmp_path: Path) -> None:
     tc.create_study("s", space=SPACE, storage=url, seed=3)
     with pytest.raises(DuplicateStudyError, match="load_if_exists=True"):
         tc.create_study("s", space=SPACE, storage=url)
-    with pytest.raises(ConfigError, match="different space"):
+    with pytest.raises(ConfigError, match="other settings: space"):
         tc.create_study("s", space=tc.Space(x=tc.Float(0, 1)), storage=url, load_if_exists=True)
-    with pytest.raises(ConfigError, match="seed 3"):
+    with pytest.raises(ConfigError, match=r"seed \(stored 3, given 4\)"):
         tc.create_study("s", space=SPACE, storage=url, load_if_exists=True, seed=4)
     with pytest.raises(StudyNotFoundError, match="'missing'"):
         tc.load_study("missing", storage=url)

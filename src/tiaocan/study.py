@@ -30,6 +30,7 @@ from tiaocan.seeding import new_study_seed
 from tiaocan.space import Space
 from tiaocan.storage import Storage, TrialCache, get_storage
 from tiaocan.storage.base import StudyRecord
+from tiaocan.study_config import check_plan, check_same_study, settings_of
 from tiaocan.trial import Direction, FrozenTrial, Trial, TrialState
 
 __all__ = ["Study", "create_study", "delete_study", "list_studies", "load_study"]
@@ -48,6 +49,8 @@ class Study:
         self.sampler = sampler
         self.scheduler = scheduler
         self.space = Space.from_json(record.space)
+        # Define-by-run: the space grows as trials call trial.suggest_* (tiaocan.suggest).
+        self.define_by_run = bool(record.attrs.get("define_by_run"))
         fidelity = record.attrs.get("fidelity")
         self.fidelity = Fidelity.from_json(fidelity) if fidelity else None
         self.max_retries = _non_negative_int("max_retries", max_retries)
@@ -64,6 +67,20 @@ class Study:
 
     def __repr__(self) -> str:
         return f"Study(name={self.name!r}, storage={self.storage.url!r})"
+
+    def set_space(self, data: Mapping[str, Any]) -> Space:
+        """Use the space stored as ``data`` (JSON); the same object while it is unchanged, so
+        samplers' caches keyed on the space survive."""
+        if self.space.to_json() != data:
+            self.space = Space.from_json(data)
+        return self.space
+
+    def refresh_space(self) -> Space:
+        """The study's space, re-read when define-by-run trials may have added parameters."""
+        if self.define_by_run:
+            self.record = self.storage.get_study(self.name)
+            self.set_space(self.record.space)
+        return self.space
 
     # Identity --------------------------------------------------------------------------
     @property
@@ -243,7 +260,7 @@ class Study:
 
 
 def create_study(
-    name: str | None = None, *, space: Space | Mapping[str, Any], storage: str | Storage | None = None,
+    name: str | None = None, *, space: Space | Mapping[str, Any] | None = None, storage: str | Storage | None = None,
     sampler: str | Sampler | None = None, scheduler: str | Scheduler | None = None,
     direction: str | Direction = "minimize", directions: Sequence[str | Direction] | None = None,
     seed: int | None = None, load_if_exists: bool = False, fidelity: Fidelity | None = None,
@@ -253,7 +270,8 @@ def create_study(
 
     Args:
         name: unique within the storage (default: a generated name).
-        space: the search space.
+        space: the search space; None learns it from the objective's ``trial.suggest_*``
+            calls (define-by-run, see :mod:`tiaocan.suggest`).
         storage: ``"sqlite:///tiaocan.db"`` (default), ``":memory:"``, ``"postgresql://…"``.
         sampler: a name (``"random"``, ``"grid"``, ``"sobol"``, …) or a sampler object.
         scheduler: a name or a scheduler object (default: no early stopping).
@@ -264,7 +282,10 @@ def create_study(
         heartbeat_interval: seconds between a running trial's heartbeats.
         heartbeat_grace: a trial silent this long is failed (default 3 intervals).
     """
-    if not isinstance(space, Space):
+    define_by_run = space is None
+    if space is None:
+        space = Space()
+    elif not isinstance(space, Space):
         if isinstance(space, Mapping):
             space = Space(space)
         else:
@@ -283,6 +304,7 @@ def create_study(
     sampler_obj = default() if callable(default) and sampler is None else get_sampler(sampler)
     if callable(getattr(sampler_obj, "with_default", None)):  # a wrapper asking for the default
         sampler_obj = sampler_obj.with_default(default() if callable(default) else get_sampler(None))
+    check_plan(space, sampler_obj, scheduler_obj, fidelity)
     store = get_storage(storage)
     name = name or f"study-{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:6]}"
     options: dict[str, Any] = {"max_retries": max_retries, "heartbeat_interval": heartbeat_interval,
@@ -291,7 +313,7 @@ def create_study(
 
     attrs = {"sampler": describe(sampler_obj), "scheduler": describe(scheduler_obj),
              "fidelity": fidelity.to_json() if fidelity else None, "options": options,
-             "manifest": environment()}
+             "manifest": environment(), **({"define_by_run": True} if define_by_run else {})}
     try:
         record = store.create_study(name, directions=dirs, space=space.to_json(),
                                     seed=int(seed) if seed is not None else new_study_seed(),
@@ -301,19 +323,11 @@ def create_study(
             raise DuplicateStudyError(f"a study named {name!r} already exists in {store.url}; "
                                       "pass load_if_exists=True to resume it") from None
         record = store.get_study(name)
-        _check_same(record, space, dirs, seed)
+        check_same_study(record, store.url, settings_of(
+            Space.from_json(record.space) if define_by_run else space, dirs, seed, fidelity,
+            attrs["sampler"] if sampler is not None else None,
+            attrs["scheduler"] if scheduler is not None else None))
     return Study(store, record, sampler_obj, scheduler_obj, **options)
-
-
-def _check_same(record: StudyRecord, space: Space, dirs: tuple[Direction, ...], seed: int | None) -> None:
-    if Space.from_json(record.space) != space:
-        raise ConfigError(f"study {record.name!r} exists with a different space; resume it with "
-                          "the same space, or create a study with a new name")
-    if record.directions != dirs:
-        raise ConfigError(f"study {record.name!r} exists with directions "
-                          f"{[d.value for d in record.directions]}, received {[d.value for d in dirs]}")
-    if seed is not None and record.seed != seed:
-        raise ConfigError(f"study {record.name!r} exists with seed {record.seed}, received {seed}")
 
 
 def load_study(name: str, *, storage: str | Storage | None = None, sampler: Any = None,

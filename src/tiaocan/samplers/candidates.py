@@ -94,6 +94,10 @@ class CandidateSampler:
             self._units = (key, np.array(rows, dtype=float))
         return self._units[1]
 
+    def check_space(self, space: Space) -> None:
+        """Raise :class:`ConfigError` if a candidate is not a point of ``space``."""
+        self.units(space)
+
     def sample(self, space: Space, history: History, rng: np.random.Generator) -> Proposal:
         units = self.units(space)
         taken = {t.key for t in history.trials if t.key and t.key.startswith(_KEY)}

@@ -52,6 +52,10 @@ class GridSampler:
             self._cache = (cache_key, points)
         return self._cache[1]
 
+    def check_space(self, space: Space) -> None:
+        """Raise :class:`ConfigError` if ``values`` name parameters or values outside ``space``."""
+        self._space_with_values(space)
+
     def sample(self, space: Space, history: History, rng: np.random.Generator) -> Proposal:
         points = self.points(space, history.study_seed)
         taken = {t.key for t in history.trials if t.key and t.key.startswith("grid:")}

@@ -65,6 +65,9 @@ def parse_mode(mode: Any) -> HalvingMode:
 class AsyncHalving:
     """The asynchronous halving engine over one or more brackets (see the module docstring)."""
 
+    #: create_study refuses this scheduler without a fidelity (it allots budgets).
+    needs_fidelity = True
+
     def __init__(self, eta: float = 3, min_budget: float | None = None,
                  max_budget: float | None = None, mode: str | HalvingMode = "promotion",
                  brackets: int | None = 1) -> None:

@@ -49,6 +49,9 @@ class Hyperband:
             iteration whenever the open ones have nothing to run, as HpBandSter does).
     """
 
+    #: create_study refuses this scheduler without a fidelity (it allots budgets).
+    needs_fidelity = True
+
     def __init__(self, eta: float = 3, min_budget: float | None = None,
                  max_budget: float | None = None, asynchronous: bool = False,
                  mode: str | HalvingMode = "promotion", max_open_iterations: int | None = 1) -> None:

@@ -61,6 +61,9 @@ class PBT:
         resample_probability: chance that a parameter is drawn afresh instead.
     """
 
+    #: create_study refuses this scheduler without a fidelity (it allots budgets).
+    needs_fidelity = True
+
     def __init__(self, population_size: int = 8, interval: float | None = None,
                  quantile: float = 0.25, perturb: tuple[float, float] = (0.8, 1.2),
                  resample_probability: float = 0.25) -> None:

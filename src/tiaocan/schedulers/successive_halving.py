@@ -124,6 +124,9 @@ class SuccessiveHalving:
         max_open_iterations: iterations run at once (1: strictly synchronous).
     """
 
+    #: create_study refuses this scheduler without a fidelity (it allots budgets).
+    needs_fidelity = True
+
     def __init__(self, eta: float = 3, min_budget: float | None = None,
                  max_budget: float | None = None, n_configs: int | None = None,
                  max_open_iterations: int | None = 1) -> None:
