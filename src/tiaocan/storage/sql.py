@@ -13,6 +13,7 @@ import json
 import random
 import sqlite3
 import time
+import weakref
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any, TypeVar
@@ -56,6 +57,9 @@ class SQLStorage:
             self._engine: Engine = sa.create_engine(driver_url, **kwargs)
         except (sa.exc.ArgumentError, ImportError) as exc:
             raise StorageError(f"cannot open storage {url!r}: {exc}") from exc
+        # A storage dropped without close() (a Study handle going out of scope) still returns
+        # its pooled connections instead of leaving them to the garbage collector.
+        weakref.finalize(self, self._engine.dispose)
         if self._sqlite:
             _configure_sqlite(self._engine)
         self._retry(self._init_schema)
