@@ -94,3 +94,19 @@ def test_settings_not_given_keep_the_stored_ones(tmp_path: Path) -> None:
     same = tc.create_study("s", space=SPACE, storage=url, scheduler="asha", fidelity=FIDELITY,
                            load_if_exists=True)  # sampler not given: not compared
     assert same.study_id == first.study_id
+
+
+def test_further_settings_compare_with_the_study_attribute_of_that_name() -> None:
+    from tiaocan.study_config import check_same_study, settings_of
+
+    storage = tc.storage.get_storage(":memory:")
+    study = tc.create_study("s", space=SPACE, storage=storage, seed=0)
+    storage.set_study_attrs(study.study_id, {"constraints": [{"name": "size", "max": 5}]})
+    record = storage.get_study("s")
+    same = settings_of(SPACE, study.directions, 0, None, None, None,
+                       constraints=[{"name": "size", "max": 5}])
+    check_same_study(record, "postgresql://user:secret@host/db", same)
+    with pytest.raises(ConfigError, match="constraints") as info:
+        check_same_study(record, "postgresql://user:secret@host/db",
+                         {**same, "constraints": [{"name": "size", "max": 9}]})
+    assert "secret" not in str(info.value) and "user:***@host" in str(info.value)

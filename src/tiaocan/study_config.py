@@ -10,6 +10,7 @@ defines it matches, and otherwise says what differs and how to proceed.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -49,12 +50,13 @@ def check_same_study(record: StudyRecord, url: str, given: Mapping[str, Any]) ->
     """Raise unless the stored study matches what ``create_study`` was given.
 
     ``given`` maps a setting's name to its new value; settings given as None (seed, sampler,
-    scheduler, constraints) keep the stored value and are not compared.
+    scheduler, constraints) keep the stored value and are not compared. A name that is not a
+    column of the study (``constraints``) is compared with the study attribute of that name.
     """
-    stored = _stored_settings(record)
+    stored = {**record.attrs, **_stored_settings(record)}
     differences = []
     for key, value in given.items():
-        if value is None and key not in ("fidelity",):
+        if value is None and key != "fidelity":  # no fidelity is a setting of its own
             continue
         if _normal(stored.get(key)) == _normal(value):
             continue
@@ -65,6 +67,7 @@ def check_same_study(record: StudyRecord, url: str, given: Mapping[str, Any]) ->
         else:
             differences.append(f"{key} (stored {_show(stored.get(key))}, given {_show(value)})")
     if differences:
+        url = re.sub(r"://([^:/@]*):[^@/]*@", r"://\1:***@", url)  # never print a password
         raise ConfigError(
             f"study {record.name!r} exists in {url} with other settings: "
             f"{'; '.join(differences)}. To proceed: pick another name, delete the stored "
@@ -73,9 +76,14 @@ def check_same_study(record: StudyRecord, url: str, given: Mapping[str, Any]) ->
 
 
 def settings_of(space: Space, directions: Sequence[Direction], seed: int | None,
-                fidelity: Fidelity | None, sampler: Any, scheduler: Any) -> dict[str, Any]:
-    """The settings ``create_study`` compares, as JSON-like values (None: not given)."""
-    return {
+                fidelity: Fidelity | None, sampler: Any, scheduler: Any,
+                **attrs: Any) -> dict[str, Any]:
+    """The settings ``create_study`` compares, as JSON-like values (None: not given).
+
+    ``attrs``: further settings stored as study attributes of the same names, in the form
+    they are stored (e.g. ``constraints=...``).
+    """
+    return {**attrs,
         "space": space.to_json(),
         "directions": [d.value for d in directions],
         "seed": None if seed is None else int(seed),
@@ -94,7 +102,6 @@ def _stored_settings(record: StudyRecord) -> dict[str, Any]:
         "fidelity": attrs.get("fidelity"),
         "sampler": attrs.get("sampler"),
         "scheduler": attrs.get("scheduler"),
-        **{k: v for k, v in attrs.items() if k == "constraints"},
     }
 
 
