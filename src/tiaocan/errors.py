@@ -9,8 +9,8 @@ from the builtin a user would catch (``ValueError``, ``LookupError``, ``ImportEr
     ├── StorageError
     │   ├── SchemaVersionError            database written by an unknown schema version
     │   ├── StudyNotFoundError (LookupError)
+    │   │   └── StaleStudyError           the study a handle opened was deleted (or replaced)
     │   ├── DuplicateStudyError (ValueError)
-    │   ├── StaleStudyError               the study this handle opened was deleted or replaced
     │   └── DuplicateTrialKeyError        another worker claimed the same proposal first
     ├── GridExhaustedError                every grid point has been handed out
     ├── MissingExtraError (ImportError)   an optional dependency is not installed
@@ -67,7 +67,7 @@ class DuplicateStudyError(StorageError, ValueError):
     """A study of that name already exists and ``load_if_exists`` is False."""
 
 
-class StaleStudyError(StorageError):
+class StaleStudyError(StudyNotFoundError):
     """The study a handle opened was deleted (or deleted and re-created under its name)."""
 
 

@@ -239,10 +239,13 @@ def _report_at_budget(study: Study, record: FrozenTrial, values: Any) -> None:
 
 
 def _resolve(study: Study, trial: FrozenTrial | Trial | int) -> FrozenTrial:
-    if isinstance(trial, Trial):
-        return trial.record
-    if isinstance(trial, FrozenTrial):
-        return trial
+    if isinstance(trial, (Trial, FrozenTrial)):
+        record = trial.record if isinstance(trial, Trial) else trial
+        trials = study.history().trials  # StaleStudyError if this study was deleted
+        if record.number < len(trials) and trials[record.number].trial_id == record.trial_id:
+            return record
+        raise ConfigError(f"trial {record.number} (id {record.trial_id}) is not a trial of study "
+                          f"{study.name!r} (id {study.study_id}); tell it to its own study")
     if isinstance(trial, int) and not isinstance(trial, bool):
         trials = study.history().trials
         if 0 <= trial < len(trials):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -93,6 +93,17 @@ class InMemoryStorage:
             merged = {**data.record.attrs, **attrs}
             data.record = replace(data.record, attrs=merged)
 
+    def update_space(self, study_id: int,
+                     merge: Callable[[Mapping[str, Any]], Mapping[str, Any] | None]) -> Mapping[str, Any]:
+        """Replace the study's space by ``merge(stored space)`` atomically (None: unchanged)."""
+        with self._lock:
+            data = self._study(study_id)
+            new = merge(_copy(data.record.space))
+            if new is None:
+                return data.record.space
+            data.record = replace(data.record, space=_copy(new))
+            return data.record.space
+
     def count_trials(self, study_id: int) -> dict[TrialState, int]:
         with self._lock:
             counts = dict.fromkeys(TrialState, 0)
@@ -164,6 +175,14 @@ class InMemoryStorage:
             data.trials[number] = replace(old, **changes)
             data.log.append((number, None))
             return True
+
+    def set_trial_params(self, trial_id: int, params: Mapping[str, Any]) -> None:
+        """Replace a trial's parameters (define-by-run trials add them as they ask)."""
+        params = _copy(params)
+        with self._lock:
+            data, number = self._trial(trial_id)
+            data.trials[number] = replace(data.trials[number], params=params)
+            data.log.append((number, None))
 
     def add_report(self, trial_id: int, step: float, values: tuple[float, ...]) -> None:
         with self._lock:

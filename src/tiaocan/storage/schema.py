@@ -3,6 +3,11 @@
 Every change to a trial takes the study's next ``seq`` (the study row is locked while it
 does), reports are append-only rows with their own ``seq``, so readers ask for rows with
 ``seq`` above their cursor and never reload a study.
+
+Ids are never reused (AUTOINCREMENT on SQLite, sequences on PostgreSQL), so a handle kept
+across a deletion finds nothing rather than another study's rows. SQLite files written before
+AUTOINCREMENT keep their tables; :class:`~tiaocan.storage.sql.SQLStorage` then hands out ids
+above a high-water mark kept in ``tiaocan_meta`` (``max_study_id``, ``max_trial_id``).
 """
 
 from __future__ import annotations
@@ -44,6 +49,7 @@ studies = Table(
     Column("created_at", Double, nullable=False),
     Column("n_trials", Integer, nullable=False, default=0),
     Column("seq", BigInteger, nullable=False, default=0),
+    sqlite_autoincrement=True,  # ids are never reused: a stale handle cannot reach a new study
 )
 
 trials = Table(
@@ -74,6 +80,7 @@ trials = Table(
     UniqueConstraint("study_id", "key", name="uq_trial_key"),
     Index("ix_trials_study_seq", "study_id", "seq"),
     Index("ix_trials_study_state", "study_id", "state"),
+    sqlite_autoincrement=True,
 )
 
 reports = Table(
@@ -97,4 +104,5 @@ reports = Table(
     Column("values_", Text, nullable=False),
     Column("at", Double, nullable=False),
     Index("ix_reports_study_seq", "study_id", "seq"),
+    sqlite_autoincrement=True,
 )

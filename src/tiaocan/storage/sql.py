@@ -188,6 +188,25 @@ class SQLStorage:
 
         self._retry(run)
 
+    def update_space(self, study_id: int,
+                     merge: Callable[[Mapping[str, Any]], Mapping[str, Any] | None]) -> Mapping[str, Any]:
+        """Replace the study's space by ``merge(stored space)`` in one transaction (unchanged
+        when it returns None), so workers adding parameters concurrently lose none."""
+
+        def run() -> Mapping[str, Any]:
+            with self._write() as conn:
+                self._bump(conn, study_id)
+                old = json.loads(conn.execute(sa.select(studies.c.space)
+                                              .where(studies.c.study_id == study_id)).scalar_one())
+                new = merge(old)
+                if new is None:
+                    return old  # type: ignore[no-any-return]
+                conn.execute(studies.update().where(studies.c.study_id == study_id)
+                             .values(space=to_json(new)))
+                return new
+
+        return self._retry(run)
+
     def count_trials(self, study_id: int) -> dict[TrialState, int]:
         def run() -> dict[TrialState, int]:
             with self._read() as conn:
@@ -269,6 +288,19 @@ class SQLStorage:
                 return True
 
         return self._retry(run)
+
+    def set_trial_params(self, trial_id: int, params: Mapping[str, Any]) -> None:
+        """Replace a trial's parameters (define-by-run trials add them as they ask)."""
+        params_json = to_json(params)
+        study_id = self._retry(lambda: self._study_of(trial_id))
+
+        def run() -> None:
+            with self._write() as conn:
+                seq = self._bump(conn, study_id)[0]
+                conn.execute(trials.update().where(trials.c.trial_id == trial_id)
+                             .values(params=params_json, seq=seq))
+
+        self._retry(run)
 
     def _study_of(self, trial_id: int) -> int:
         with self._read() as conn:

@@ -9,7 +9,12 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from tiaocan.errors import DuplicateStudyError, DuplicateTrialKeyError, StudyNotFoundError
+from tiaocan.errors import (
+    DuplicateStudyError,
+    DuplicateTrialKeyError,
+    StaleStudyError,
+    StudyNotFoundError,
+)
 from tiaocan.storage.base import Storage
 from tiaocan.storage.cache import TrialCache
 from tiaocan.trial import Direction, TrialState
@@ -160,3 +165,16 @@ def _check_delete(storage: Storage) -> None:
         pass
     sid2 = _new_study(storage)
     _expect(TrialCache(storage, sid2).refresh() == [], "a re-created study inherited trials")
+    t2 = storage.create_trial(sid2, params={"x": 0.2}, state=TrialState.RUNNING)
+    _expect(sid2 != sid and t2.trial_id != t.trial_id,
+            "ids were reused: a handle kept across a deletion would write into the new study")
+    for write in (lambda: storage.update_trial(t.trial_id, state=TrialState.COMPLETE, values=(1.0,)),
+                  lambda: storage.add_report(t.trial_id, 2, (0.0,)),
+                  lambda: storage.create_trial(sid, params={"x": 0.3}, state=TrialState.RUNNING)):
+        try:
+            write()
+            _fail("a write through a deleted study's ids did not raise StaleStudyError")
+        except StaleStudyError:
+            pass
+    _expect([x.state for x in TrialCache(storage, sid2).refresh()] == [TrialState.RUNNING],
+            "a write through a deleted study's ids changed the new study")
