@@ -12,7 +12,7 @@ from typing import Any
 from tiaocan.errors import (
     DuplicateStudyError,
     DuplicateTrialKeyError,
-    StorageError,
+    StaleStudyError,
     StudyNotFoundError,
 )
 from tiaocan.seeding import trial_seed
@@ -212,11 +212,13 @@ class InMemoryStorage:
         pass
 
     def _study(self, study_id: int) -> _StudyData:
-        if study_id not in self._by_id:
-            raise StudyNotFoundError(f"no study with id {study_id} in {self.url}")
+        if study_id not in self._by_id:  # ids are never reused: a deleted study's handle
+            raise StaleStudyError(f"the study with id {study_id} no longer exists in {self.url}: "
+                                  "it was deleted; open the study again with load_study")
         return self._by_id[study_id]
 
     def _trial(self, trial_id: int) -> tuple[_StudyData, int]:
         if trial_id not in self._trial_index:
-            raise StorageError(f"no trial with id {trial_id} in {self.url}")
+            raise StaleStudyError(f"no trial with id {trial_id} in {self.url}: its study was "
+                                  "deleted; open the study again with load_study")
         return self._trial_index[trial_id]

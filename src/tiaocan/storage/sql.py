@@ -27,6 +27,7 @@ from tiaocan.errors import (
     DuplicateStudyError,
     DuplicateTrialKeyError,
     SchemaVersionError,
+    StaleStudyError,
     StorageError,
     StudyNotFoundError,
 )
@@ -64,6 +65,7 @@ class SQLStorage:
             _configure_sqlite(self._engine)
         self._retry(self._init_schema)
 
+        self._reuses_ids = self._sqlite and self._retry(self._tables_reuse_ids)
     # Plumbing --------------------------------------------------------------------------
     @contextmanager
     def _write(self) -> Iterator[Connection]:
@@ -109,6 +111,28 @@ class SQLStorage:
                 )
 
     def _bump(self, conn: Connection, study_id: int, new_trial: bool = False) -> sa.Row[Any]:
+    def _tables_reuse_ids(self) -> bool:
+        """Whether this SQLite file's tables predate AUTOINCREMENT (SQLite then reuses the
+        largest id once its row is deleted)."""
+        with self._read() as conn:
+            sql = conn.execute(sa.text("SELECT sql FROM sqlite_master WHERE name = :n"),
+                               {"n": studies.name}).scalar()
+        return "AUTOINCREMENT" not in str(sql).upper()
+
+    def _next_id(self, conn: Connection, column: sa.Column[Any], key: str) -> dict[str, int]:
+        """An explicit id above every id ever handed out, for files that reuse ids (the mark
+        lives in tiaocan_meta); an empty dict where the database never reuses ids."""
+        if not self._reuses_ids:
+            return {}
+        mark = conn.execute(sa.select(meta.c.value).where(meta.c.key == key)).scalar()
+        top = conn.execute(sa.select(sa.func.max(column))).scalar()
+        new = max(int(mark or 0), int(top or 0)) + 1
+        if mark is None:
+            conn.execute(meta.insert().values(key=key, value=str(new)))
+        else:
+            conn.execute(meta.update().where(meta.c.key == key).values(value=str(new)))
+        return {column.name: new}
+
         values: dict[str, Any] = {"seq": studies.c.seq + 1}
         if new_trial:
             values["n_trials"] = studies.c.n_trials + 1
@@ -117,7 +141,7 @@ class SQLStorage:
             .returning(studies.c.seq, studies.c.n_trials, studies.c.seed)
         ).first()
         if row is None:
-            raise StudyNotFoundError(f"no study with id {study_id} in {self.url}")
+            raise _stale_study(study_id, self.url)
         return row
 
     # Studies ---------------------------------------------------------------------------
@@ -136,7 +160,8 @@ class SQLStorage:
                 exists = conn.execute(sa.select(studies.c.study_id).where(studies.c.name == name)).first()
                 if exists is None:
                     try:
-                        conn.execute(studies.insert().values(**row))
+                        conn.execute(studies.insert().values(
+                            **row, **self._next_id(conn, studies.c.study_id, "max_study_id")))
                         return
                     except IntegrityError:  # another process created it since the check
                         pass
@@ -238,7 +263,7 @@ class SQLStorage:
                 now = time.time()
                 number = int(n_trials) - 1
                 result = conn.execute(trials.insert().values(
-                    study_id=study_id, number=number, state=state.value, params=params_json,
+                    **self._next_id(conn, trials.c.trial_id, "max_trial_id"), study_id=study_id, number=number, state=state.value, params=params_json,
                     seed=trial_seed(int(study_seed), number), budget=budget, key=key,
                     user_attrs="{}", system_attrs=attrs_json, seq=seq, heartbeat_at=now,
                     started_at=now if state is TrialState.RUNNING else None,
@@ -306,7 +331,8 @@ class SQLStorage:
         with self._read() as conn:
             sid = conn.execute(sa.select(trials.c.study_id).where(trials.c.trial_id == trial_id)).scalar()
         if sid is None:
-            raise StorageError(f"no trial with id {trial_id} in {self.url}")
+            raise StaleStudyError(f"no trial with id {trial_id} in {self.url}: its study was "
+                                  "deleted; open the study again with load_study")
         return int(sid)
 
     def add_report(self, trial_id: int, step: float, values: tuple[float, ...]) -> None:
@@ -344,7 +370,7 @@ class SQLStorage:
             with self._read() as conn:
                 top = conn.execute(sa.select(studies.c.seq).where(studies.c.study_id == study_id)).scalar()
                 if top is None:
-                    raise StudyNotFoundError(f"no study with id {study_id} in {self.url}")
+                    raise _stale_study(study_id, self.url)
                 rows = conn.execute(sa.select(trials).where(
                     trials.c.study_id == study_id, trials.c.seq > cursor).order_by(trials.c.number)).all()
                 rep = conn.execute(sa.select(reports.c.trial_id, reports.c.step, reports.c.values_,
@@ -402,6 +428,12 @@ def _trial_records(rows: Sequence[Any]) -> list[FrozenTrial]:
 
 def _trial_record(row: Any) -> FrozenTrial:
     return _trial_records([row])[0]
+
+
+def _stale_study(study_id: int, url: str) -> StaleStudyError:
+    return StaleStudyError(f"the study with id {study_id} no longer exists in {url}: it was "
+                           "deleted (perhaps re-created under its name); this handle writes "
+                           "nothing more; open the study again with load_study")
 
 
 def _report_records(rows: Sequence[Any]) -> list[tuple[int, Report]]:
