@@ -64,8 +64,8 @@ class SQLStorage:
         if self._sqlite:
             _configure_sqlite(self._engine)
         self._retry(self._init_schema)
-
         self._reuses_ids = self._sqlite and self._retry(self._tables_reuse_ids)
+
     # Plumbing --------------------------------------------------------------------------
     @contextmanager
     def _write(self) -> Iterator[Connection]:
@@ -110,7 +110,6 @@ class SQLStorage:
                     f"reads version {SCHEMA_VERSION}. Use the tiaocan release that wrote it."
                 )
 
-    def _bump(self, conn: Connection, study_id: int, new_trial: bool = False) -> sa.Row[Any]:
     def _tables_reuse_ids(self) -> bool:
         """Whether this SQLite file's tables predate AUTOINCREMENT (SQLite then reuses the
         largest id once its row is deleted)."""
@@ -133,6 +132,7 @@ class SQLStorage:
             conn.execute(meta.update().where(meta.c.key == key).values(value=str(new)))
         return {column.name: new}
 
+    def _bump(self, conn: Connection, study_id: int, new_trial: bool = False) -> sa.Row[Any]:
         values: dict[str, Any] = {"seq": studies.c.seq + 1}
         if new_trial:
             values["n_trials"] = studies.c.n_trials + 1
@@ -385,6 +385,12 @@ class SQLStorage:
         self._engine.dispose()
 
 
+def _stale_study(study_id: int, url: str) -> StaleStudyError:
+    return StaleStudyError(f"the study with id {study_id} no longer exists in {url}: it was "
+                           "deleted (perhaps re-created under its name); this handle writes "
+                           "nothing more; open the study again with load_study")
+
+
 # Row conversion ------------------------------------------------------------------------
 def _num(x: float | None) -> Any:
     """Integral floats come back as ints (steps and budgets are usually epochs)."""
@@ -428,12 +434,6 @@ def _trial_records(rows: Sequence[Any]) -> list[FrozenTrial]:
 
 def _trial_record(row: Any) -> FrozenTrial:
     return _trial_records([row])[0]
-
-
-def _stale_study(study_id: int, url: str) -> StaleStudyError:
-    return StaleStudyError(f"the study with id {study_id} no longer exists in {url}: it was "
-                           "deleted (perhaps re-created under its name); this handle writes "
-                           "nothing more; open the study again with load_study")
 
 
 def _report_records(rows: Sequence[Any]) -> list[tuple[int, Report]]:
