@@ -196,22 +196,23 @@ def tell(study: Study, trial: FrozenTrial | Trial | int, values: Any = None, *,
     A trial the scheduler stopped is stored as PRUNED with its values.
     """
     record = _resolve(study, trial)
-    if isinstance(state, str):
-        try:
-            state = TrialState(state.lower())
-        except ValueError:
-            raise ConfigError(f"state must be one of {[s.value for s in TrialState if s.is_finished]}, "
-                              f"received {state!r}") from None
-    if state is not None and not state.is_finished:
-        raise ConfigError(f"state must be complete, pruned or failed, received {state.value!r}")
-    if state is None:
-        state = TrialState.COMPLETE if values is not None else TrialState.FAILED
+    state = _told_state(state)
+    if error is not None and not isinstance(error, str):
+        raise ConfigError(f"error must be a string or None, received {type(error).__name__}")
+    if state is None and values is None:
+        state, error = TrialState.FAILED, error or (
+            "the objective returned None (or tell received no value); return a number, or one "
+            f"per objective ({len(study.directions)})")
+        log.warning("trial %d failed: %s", record.number, error)
+    elif state is None:
+        state = TrialState.COMPLETE
     stored_values = None
     if values is not None and state is not TrialState.FAILED:
         try:
             stored_values = as_values(values, len(study.directions))
         except ValueError as exc:
             state, error = TrialState.FAILED, str(exc)
+            log.warning("trial %d failed: %s", record.number, error)
     if state is TrialState.COMPLETE and stored_values is None:
         raise ConfigError(f"trial {record.number}: a complete trial needs values")
     if state is TrialState.COMPLETE and runtime is not None and runtime.should_stop(record):
@@ -224,6 +225,22 @@ def tell(study: Study, trial: FrozenTrial | Trial | int, values: Any = None, *,
         _queue_retry(study, record)
     elif state is TrialState.COMPLETE and record.budget is not None:
         _report_at_budget(study, record, stored_values)
+    return state
+
+
+def _told_state(state: Any) -> TrialState | None:
+    """The finished state ``tell`` was given (a TrialState or its name), or None."""
+    finished = [s.value for s in TrialState if s.is_finished]
+    if state is None:
+        return None
+    if isinstance(state, str):
+        try:
+            state = TrialState(state.lower())
+        except ValueError:
+            raise ConfigError(f"state must be one of {finished}, received {state!r}") from None
+    if not isinstance(state, TrialState) or not state.is_finished:
+        shown = state.value if isinstance(state, TrialState) else state
+        raise ConfigError(f"state must be one of {finished}, received {shown!r:.100}")
     return state
 
 
@@ -324,14 +341,22 @@ def run_trial(study: Study, objective: Objective, record: FrozenTrial, *,
         except KeyboardInterrupt:
             _interrupt(study, record)
             raise
-        except Exception as exc:
-            log.warning("trial %d failed: %s: %s", record.number, type(exc).__name__, exc)
+        except (Exception, SystemExit) as exc:  # sys.exit() in an objective fails its trial only
+            log.warning("trial %d failed: %s: %s", record.number, type(exc).__name__, _text(exc))
             return tell(study, record, state=TrialState.FAILED, error=traceback.format_exc())
         return tell(study, record, result, runtime=runtime)
     finally:
         if beat is not None:
             beat.stop()
         notify_trackers(study, record)
+
+
+def _text(exc: BaseException) -> str:
+    """str(exc), bounded, and never raising (an exception's __str__ is user code)."""
+    try:
+        return str(exc)[:1000]
+    except Exception:
+        return f"<{type(exc).__name__} whose str() raises>"
 
 
 def _trial_logs(study: Study, record: FrozenTrial) -> Any:

@@ -111,26 +111,68 @@ class FrozenTrial:
 
 
 def as_values(result: Any, n_objectives: int, what: str = "objective") -> tuple[float, ...]:
-    """Turn an objective's return into a tuple of finite floats, or raise ``ValueError``."""
-    if isinstance(result, (int, float)) and not isinstance(result, bool):
-        items: Sequence[Any] = (result,)
-    elif hasattr(result, "item") and getattr(result, "ndim", 1) == 0:
-        items = (result.item(),)
-    elif isinstance(result, Sequence) and not isinstance(result, (str, bytes)):
-        items = result
-    else:
-        raise ValueError(f"{what} must return a number or a sequence of numbers, returned {result!r}")
+    """Turn an objective's return into a tuple of finite floats, or raise ``ValueError``.
+
+    Accepted: a number, a sequence of numbers, or an array (numpy, torch…) of shape () or
+    (k,) for k objectives. Anything else, a value no float holds (``10**400``), a ``__float__``
+    that raises, NaN or the wrong count is a ValueError whose message names what was received.
+    """
+    if result is None:
+        raise ValueError(f"{what} returned None; it must return a number (or a sequence of "
+                         f"{n_objectives} numbers, one per objective)")
     try:
-        values = tuple(float(v) for v in items)
-    except (TypeError, ValueError):
-        raise ValueError(f"{what} returned non-numeric values {result!r}") from None
+        items = _items(result, what)
+    except ValueError:
+        raise
+    except Exception as exc:  # a returned object whose attributes raise
+        raise ValueError(f"{what} returned an unreadable {type(result).__name__} object "
+                         f"({type(exc).__name__})") from None
+    values = []
+    for v in items:
+        try:
+            values.append(float(v))
+        except OverflowError:
+            raise ValueError(f"{what} returned {_short(v)}, too large for a float") from None
+        except Exception as exc:  # a user type whose __float__ raises anything
+            raise ValueError(f"{what} returned a non-numeric value {_short(v)} "
+                             f"({type(exc).__name__})") from None
     if len(values) != n_objectives:
         raise ValueError(
             f"{what} returned {len(values)} value(s), the study has {n_objectives} direction(s)"
         )
     if not all(math.isfinite(v) for v in values):
-        raise ValueError(f"{what} returned a non-finite value {values!r}")
-    return values
+        raise ValueError(f"{what} returned a non-finite value {tuple(values)!r}")
+    return tuple(values)
+
+
+def _items(result: Any, what: str) -> Sequence[Any]:
+    """The values of a number, a sequence, or an array of shape () or (k,)."""
+    if isinstance(result, (int, float)) and not isinstance(result, bool):
+        return (result,)
+    ndim = getattr(result, "ndim", None)
+    if isinstance(ndim, int) and callable(getattr(result, "tolist", None)):  # numpy, torch, jax
+        if ndim > 1:
+            raise ValueError(f"{what} returned an array of shape {tuple(result.shape)}; expected a "
+                             "number or an array of shape (k,), one value per objective")
+        try:
+            out = result.tolist()
+        except Exception as exc:
+            raise ValueError(f"{what} returned an array that cannot be read "
+                             f"({type(exc).__name__})") from None
+        return out if isinstance(out, list) else [out]
+    if isinstance(result, Sequence) and not isinstance(result, (str, bytes)):
+        return result
+    raise ValueError(f"{what} must return a number or a sequence of numbers, "
+                     f"returned {_short(result)}")
+
+
+def _short(value: Any) -> str:
+    """A bounded repr that never raises (a returned object's __repr__ is user code)."""
+    try:
+        text = repr(value)
+    except Exception:
+        return f"<{type(value).__name__} object>"
+    return text if len(text) <= 200 else text[:200] + "…"
 
 
 class Trial:

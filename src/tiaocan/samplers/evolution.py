@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from tiaocan._numeric.pareto import non_dominated_ranks
+from tiaocan.constraints import history_losses
 from tiaocan.errors import ConfigError
 from tiaocan.samplers.base import History, Proposal
 from tiaocan.samplers.sobol import SobolSampler
@@ -71,7 +72,7 @@ class RegularizedEvolutionSampler:
             u = self._sobol.point(len(space), history.study_seed, history.number)
             return Proposal(space.decode(u), info={"sampler": "evolution", "phase": "startup"})
         population = complete[-self.population_size:]  # aging: only the newest survive
-        losses = history.losses(population)
+        losses = history_losses(history, population)  # infeasible trials rank last
         fitness = _fitness(losses)
         members = rng.choice(len(population), size=self.sample_size, replace=False)
         parent = population[int(members[np.argmin(fitness[members])])]

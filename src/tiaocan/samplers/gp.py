@@ -24,6 +24,7 @@ import numpy as np
 
 from tiaocan._numeric.acquisition import log_ei, maximize_log_ei
 from tiaocan._numeric.gp import fit_gp
+from tiaocan.constraints import history_losses
 from tiaocan.errors import ConfigError, check_int
 from tiaocan.samplers._observations import Layout, RowCache
 from tiaocan.samplers.base import History, Proposal
@@ -111,7 +112,7 @@ class GPSampler:
             return None
         layout = self._cache.layout(space)
         x = self._inputs(layout, self._cache.rows(space, complete))
-        losses = history.losses(complete)
+        losses = history_losses(history, complete)  # infeasible trials rank last
         y = warp_losses(_scalarise(losses, rng) if losses.shape[1] > 1 else losses[:, 0])
         keep = _subset(y, self.max_points)
         fit = _subset(y[keep], self.max_fit_points)

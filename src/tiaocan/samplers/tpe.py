@@ -25,6 +25,7 @@ import numpy as np
 
 from tiaocan._numeric.pareto import non_dominated_ranks
 from tiaocan._numeric.parzen import default_weights, fit_parzen, stable_orders
+from tiaocan.constraints import penalised_losses, violation
 from tiaocan.errors import ConfigError, check_int
 from tiaocan.samplers._observations import STATE_CODES, Layout, RowCache
 from tiaocan.samplers.base import History, Proposal
@@ -131,7 +132,10 @@ class TPESampler:
         if len(complete) < max(self.n_startup_trials, 1):
             return None
         signs = np.array([d.sign for d in history.directions])
-        below = split_below(table.values[complete] * signs, self.gamma, self.max_below)
+        # infeasible trials (tiaocan.constraints) rank after the feasible ones: never "below"
+        violations = np.array([violation(history.trials[i]) for i in complete])
+        losses = penalised_losses(table.values[complete] * signs, violations)
+        below = split_below(losses, self.gamma, self.max_below)
         liar = table.states == _PRUNED
         if self.constant_liar:
             liar |= table.states == _RUNNING
