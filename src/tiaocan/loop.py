@@ -51,6 +51,7 @@ class TrialRuntime:
         self.study = study
         self.clock = clock
         self._decisions: dict[int, Decision] = {}
+        self.suggested: dict[int, dict[str, Any]] = {}  # trial id -> trial.suggest_* values
 
     @property
     def n_objectives(self) -> int:
@@ -171,10 +172,11 @@ def _start(study: Study, history: Any, waiting: FrozenTrial | None, job: Any,
                                     budget=job.budget,
                                     system_attrs={**info, "cloned_from": job.trial_number})
     rng = sampler_rng(study.seed, history.number)
-    raw = study.sampler.sample(study.space, history.with_budget(job.budget), rng)
+    space = study.refresh_space()  # define-by-run trials may have added parameters
+    raw = study.sampler.sample(space, history.with_budget(job.budget), rng) if len(space) else {}
     proposal = raw if isinstance(raw, Proposal) else Proposal(raw)
     try:
-        params = study.space.validate(proposal.params)
+        params = space.validate(proposal.params)
     except ConfigError as exc:
         raise ConfigError(f"sampler {type(study.sampler).__name__} proposed an invalid "
                           f"configuration: {exc}") from None
@@ -217,6 +219,7 @@ def tell(study: Study, trial: FrozenTrial | Trial | int, values: Any = None, *,
         raise ConfigError(f"trial {record.number}: a complete trial needs values")
     if state is TrialState.COMPLETE and runtime is not None and runtime.should_stop(record):
         state = TrialState.PRUNED
+    _keep_suggested(study, record, runtime)
     if not study.storage.update_trial(record.trial_id, expect=[TrialState.RUNNING], state=state,
                                       values=stored_values, error=error):
         current = study.history().trials[record.number].state
@@ -242,6 +245,20 @@ def _told_state(state: Any) -> TrialState | None:
         shown = state.value if isinstance(state, TrialState) else state
         raise ConfigError(f"state must be one of {finished}, received {shown!r:.100}")
     return state
+
+
+def _keep_suggested(study: Study, record: FrozenTrial, runtime: TrialRuntime | None) -> None:
+    """A define-by-run trial keeps the parameters it asked for, not the whole proposal."""
+    if runtime is None or not study.define_by_run:
+        return
+    from tiaocan.suggest import kept_params
+
+    current = study.history().trials[record.number]
+    if current.state is not TrialState.RUNNING:
+        return
+    kept = kept_params(current.params, runtime.suggested.get(record.trial_id), study.space.names)
+    if kept is not None:
+        study.storage.set_trial_params(record.trial_id, kept)
 
 
 def _report_at_budget(study: Study, record: FrozenTrial, values: Any) -> None:

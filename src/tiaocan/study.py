@@ -51,6 +51,8 @@ class Study:
         self.space = Space.from_json(record.space)
         # Define-by-run: the space grows as trials call trial.suggest_* (tiaocan.suggest).
         self.define_by_run = bool(record.attrs.get("define_by_run"))
+        # Define-by-run: the space grows as trials call trial.suggest_* (tiaocan.suggest).
+        self.define_by_run = bool(record.attrs.get("define_by_run"))
         fidelity = record.attrs.get("fidelity")
         self.fidelity = Fidelity.from_json(fidelity) if fidelity else None
         self.max_retries = _non_negative_int("max_retries", max_retries)
@@ -67,6 +69,20 @@ class Study:
 
     def __repr__(self) -> str:
         return f"Study(name={self.name!r}, storage={self.storage.url!r})"
+
+    def set_space(self, data: Mapping[str, Any]) -> Space:
+        """Use the space stored as ``data`` (JSON); the same object while it is unchanged, so
+        samplers' caches keyed on the space survive."""
+        if self.space.to_json() != data:
+            self.space = Space.from_json(data)
+        return self.space
+
+    def refresh_space(self) -> Space:
+        """The study's space, re-read when define-by-run trials may have added parameters."""
+        if self.define_by_run:
+            self.record = self.storage.get_study(self.name)
+            self.set_space(self.record.space)
+        return self.space
 
     def set_space(self, data: Mapping[str, Any]) -> Space:
         """Use the space stored as ``data`` (JSON); the same object while it is unchanged, so
@@ -211,6 +227,7 @@ class Study:
             self.record = self.storage.get_study(self.name)
         loop.optimize(self, objective, n_trials=n_trials, timeout=timeout, n_workers=n_workers,
                       executor=executor, show_progress=show_progress)
+        self.refresh_space()  # parameters that workers' suggest_* calls added
 
     def __getstate__(self) -> dict[str, Any]:
         """Pickled by reference (storage URL and name), so workers on other machines reopen it."""

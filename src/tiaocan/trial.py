@@ -196,8 +196,36 @@ class Trial:
 
     @property
     def params(self) -> dict[str, Any]:
-        """The active parameters (a fresh dict: changing it changes nothing stored)."""
+        """The active parameters (a fresh dict: changing it changes nothing stored); in a
+        define-by-run study, those suggested so far."""
+        if getattr(self._runtime.study, "define_by_run", False):
+            return dict(self._runtime.suggested.get(self._record.trial_id, {}))
         return dict(self._record.params)
+
+    def suggest_float(self, name: str, low: float, high: float, *, step: float | None = None,
+                      log: bool = False) -> float:
+        """A float in ``[low, high]`` (Optuna's signature): on a log scale, or on a grid of
+        ``step``. A study created without ``space=`` learns the parameter from this call; in a
+        declared space it returns the declared parameter's value.
+
+        >>> # lr = trial.suggest_float("lr", 1e-5, 1e-1, log=True)
+        """
+        from tiaocan.suggest import float_param, suggest
+
+        return suggest(self, name, float_param(name, low, high, step, log))  # type: ignore[no-any-return]
+
+    def suggest_int(self, name: str, low: int, high: int, *, step: int = 1,
+                    log: bool = False) -> int:
+        """An integer in ``[low, high]``, both included (Optuna's signature)."""
+        from tiaocan.suggest import int_param, suggest
+
+        return suggest(self, name, int_param(name, low, high, step, log))  # type: ignore[no-any-return]
+
+    def suggest_categorical(self, name: str, choices: Sequence[Any]) -> Any:
+        """One of ``choices`` (None, bool, int, float or str), Optuna's signature."""
+        from tiaocan.suggest import categorical_param, suggest
+
+        return suggest(self, name, categorical_param(name, choices))
 
     @property
     def seed(self) -> int:
