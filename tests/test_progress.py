@@ -70,8 +70,9 @@ def test_terminal_bar_counts_up_with_failures_on_their_own_lines(tmp_path: Path)
         subprocess.run([*tmux, "kill-server"], check=False)
     assert_counts_up_and_logs_apart(raw.read_text(encoding="utf-8", errors="replace"))
     lines = [line.strip() for line in screen.splitlines() if line.strip()]
-    assert lines[:2] == FAILED  # above the bar, which stays the last line
-    assert lines[2].startswith("bar:") and f"{N_TRIALS}/{N_TRIALS}" in lines[2]
+    assert lines[0] == "study 'bar': sampler RandomSampler"  # what proposes, once
+    assert lines[1:3] == FAILED  # above the bar, which stays the last line
+    assert lines[3].startswith("bar:") and f"{N_TRIALS}/{N_TRIALS}" in lines[3]
 
 
 def test_jupyter_kernel_shows_the_bar_with_failures_on_their_own_lines(tmp_path: Path) -> None:
@@ -113,3 +114,14 @@ def _wait_for(path: Path) -> None:
             return
         time.sleep(0.1)
     raise AssertionError(f"the run in tmux did not finish: {path} missing")
+
+
+def test_optimize_first_log_line_says_what_auto_chose_and_why(
+        caplog: pytest.LogCaptureFixture) -> None:
+    study = tc.create_study("a", space=tc.Space(x=tc.Float(0, 1), y=tc.Float(0, 1)),
+                            storage=":memory:", seed=0)
+    with caplog.at_level("INFO", logger="tiaocan"):
+        study.optimize(lambda t: t.params["x"], n_trials=2)
+    first = caplog.records[0].getMessage()
+    assert first.startswith("study 'a': sampler auto chose gp: 2 parameters")
+    assert 'sampler="tpe"' in first  # the cheaper choice is named

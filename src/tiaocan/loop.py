@@ -15,6 +15,7 @@ import os
 import signal
 import socket
 import threading
+import time
 import traceback
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, cast
@@ -173,7 +174,9 @@ def _start(study: Study, history: Any, waiting: FrozenTrial | None, job: Any,
                                     system_attrs={**info, "cloned_from": job.trial_number})
     rng = sampler_rng(study.seed, history.number)
     space = study.refresh_space()  # define-by-run trials may have added parameters
+    began = time.perf_counter()
     raw = study.sampler.sample(space, history.with_budget(job.budget), rng) if len(space) else {}
+    info["propose_seconds"] = time.perf_counter() - began  # the sampler's cost, for the report
     proposal = raw if isinstance(raw, Proposal) else Proposal(raw)
     try:
         params = space.validate(proposal.params)

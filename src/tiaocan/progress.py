@@ -108,6 +108,8 @@ class Progress:
         self._bar.start_t = self._bar._time() - (time.monotonic() - self._started)
         self._logging = contextlib.ExitStack()
         self._logging.enter_context(_logs_above(self._bar))
+        if not logging.getLogger("tiaocan").isEnabledFor(logging.INFO):
+            self._write_header()  # else optimize's first log record says it
         self._thread = threading.Thread(target=self._run, daemon=True, name="tiaocan-progress")
         self._thread.start()
         return self
@@ -123,6 +125,16 @@ class Progress:
         if self._logging is not None:
             self._logging.close()
         self._bar.close()
+
+    def _write_header(self) -> None:
+        """What proposes the trials (``auto``'s pick and why), once, above the bar."""
+        from tiaocan.study_config import describe_search
+
+        try:
+            text = describe_search(self.study)
+        except Exception:  # never let the display break a study
+            return
+        self._bar.write(f"study {self.study.name!r}: {text}", file=self.stream)
 
     def _run(self) -> None:
         while not self._stop.wait(self.interval):

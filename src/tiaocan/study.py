@@ -30,7 +30,7 @@ from tiaocan.seeding import new_study_seed
 from tiaocan.space import Space
 from tiaocan.storage import Storage, TrialCache, get_storage
 from tiaocan.storage.base import StudyRecord
-from tiaocan.study_config import check_plan, check_same_study, settings_of
+from tiaocan.study_config import check_plan, check_same_study, describe_search, settings_of
 from tiaocan.trial import Direction, FrozenTrial, Trial, TrialState
 
 __all__ = ["Study", "create_study", "delete_study", "list_studies", "load_study"]
@@ -225,6 +225,8 @@ class Study:
         if capture_logs is not None:
             self.storage.set_study_attrs(self.study_id, {"capture_logs": bool(capture_logs)})
             self.record = self.storage.get_study(self.name)
+        if log.isEnabledFor(logging.INFO):  # the first line says what will propose, and why
+            log.info("study %r: %s", self.name, describe_search(self))
         loop.optimize(self, objective, n_trials=n_trials, timeout=timeout, n_workers=n_workers,
                       executor=executor, show_progress=show_progress)
         self.refresh_space()  # parameters that workers' suggest_* calls added

@@ -12,15 +12,18 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tiaocan.errors import ConfigError
 from tiaocan.fidelity import Fidelity
 from tiaocan.space import Space
 from tiaocan.storage.base import StudyRecord
-from tiaocan.trial import Direction
+from tiaocan.trial import Direction, FrozenTrial
 
-__all__ = ["check_plan", "check_same_study", "settings_of"]
+if TYPE_CHECKING:
+    from tiaocan.study import Study
+
+__all__ = ["auto_choices", "check_plan", "check_same_study", "describe_search", "settings_of"]
 
 _FIDELITY_EXAMPLE = 'fidelity=tc.Fidelity("epoch", low=1, high=81)'
 
@@ -91,6 +94,34 @@ def settings_of(space: Space, directions: Sequence[Direction], seed: int | None,
         "sampler": sampler,
         "scheduler": scheduler,
     }
+
+
+def describe_search(study: Study) -> str:
+    """One line: the sampler now (``auto``'s pick and why), the scheduler and the fidelity."""
+    from tiaocan.samplers.auto import explain
+
+    history = study.history()
+    text = f"sampler {explain(study.sampler, study.space, history)}"
+    used = auto_choices(history.trials)
+    if used:
+        text += " (so far: " + ", ".join(f"{n} {name}" for name, n in used.items()) + ")"
+    scheduler = type(study.scheduler).__name__
+    if scheduler != "FIFOScheduler":
+        text += f"; scheduler {scheduler}"
+    if study.fidelity is not None:
+        f = study.fidelity
+        text += f"; fidelity {f.name} from {f.low} to {f.high}"
+    return text
+
+
+def auto_choices(trials: Sequence[FrozenTrial]) -> dict[str, int]:
+    """How many trials each sampler ``auto`` chose proposed (from the trials' records)."""
+    counts: dict[str, int] = {}
+    for t in trials:
+        chose = ((t.system_attrs.get("sampler") or {}).get("auto") or {}).get("chose")
+        if chose:
+            counts[chose] = counts.get(chose, 0) + 1
+    return counts
 
 
 def _stored_settings(record: StudyRecord) -> dict[str, Any]:

@@ -10,6 +10,7 @@ from typing import Any
 from tiaocan.export import format_value, trial_records, write_csv, write_json
 from tiaocan.storage import get_storage
 from tiaocan.study import load_study
+from tiaocan.study_config import describe_search
 from tiaocan.trial import TrialState
 
 
@@ -72,6 +73,7 @@ def cmd_trials(args: argparse.Namespace) -> int:
     names = list(study.space.names)
     rows = [[str(t.number), t.state.value, _fmt(t.values), _fmt(t.budget)]
             + [_fmt(t.params.get(n)) for n in names] for t in trials]
+    print(f"study {study.name!r}: {describe_search(study)}")  # what proposes (auto: why)
     print(_table(rows, ["#", "state", "value", "budget", *names]))
     return 0
 

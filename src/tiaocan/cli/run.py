@@ -8,6 +8,7 @@
     sampler: sobol
     direction: maximize
     seed: 0
+    # scheduler: hyperband                 # with a fidelity: {name: epoch, low: 1, high: 27}
     n_trials: 40
     n_workers: 2
     space:
@@ -20,17 +21,19 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import logging
 import sys
 from pathlib import Path
 from typing import Any
 
 from tiaocan.cli import UserError
+from tiaocan.fidelity import Fidelity
 from tiaocan.space import Space
 from tiaocan.storage import DEFAULT_STORAGE
 from tiaocan.study import create_study
 
 _KEYS = {"objective", "study", "storage", "sampler", "scheduler", "direction", "directions", "seed",
-         "n_trials", "n_workers", "timeout", "space", "max_retries"}
+         "n_trials", "n_workers", "timeout", "space", "max_retries", "fidelity"}
 
 
 def register(sub: Any, common: argparse.ArgumentParser) -> None:
@@ -103,6 +106,16 @@ def load_objective(ref: Any, spec_path: str) -> Any:
     return obj
 
 
+def fidelity_from_spec(raw: Any, path: str) -> Fidelity | None:
+    """``fidelity: {name: epoch, low: 1, high: 81}`` (None when the spec has none)."""
+    if raw is None:
+        return None
+    if not isinstance(raw, dict) or set(raw) != {"name", "low", "high"}:
+        raise UserError(f"{path}: fidelity must be a mapping with name, low and high, e.g. "
+                        f"{{name: epoch, low: 1, high: 81}}; received {raw!r}")
+    return Fidelity(raw["name"], raw["low"], raw["high"])
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     spec = load_spec(args.spec)
     space = space_from_spec(spec["space"], args.spec)
@@ -113,11 +126,19 @@ def cmd_run(args: argparse.Namespace) -> int:
         sampler=spec.get("sampler"), scheduler=spec.get("scheduler"),
         direction=spec.get("direction", "minimize"), directions=spec.get("directions"),
         seed=spec.get("seed"), load_if_exists=True, max_retries=spec.get("max_retries", 0),
+        fidelity=fidelity_from_spec(spec.get("fidelity"), args.spec),
     )
     n_trials = args.n_trials or spec.get("n_trials")
-    study.optimize(objective, n_trials=n_trials, timeout=spec.get("timeout"),
-                   n_workers=args.n_workers or spec.get("n_workers", 1),
-                   show_progress=False if args.no_progress else None)
+    # optimize's first record (what proposes, and auto's reason) is shown with the warnings
+    own = logging.getLogger("tiaocan")
+    level = own.level
+    own.setLevel(logging.INFO)
+    try:
+        study.optimize(objective, n_trials=n_trials, timeout=spec.get("timeout"),
+                       n_workers=args.n_workers or spec.get("n_workers", 1),
+                       show_progress=False if args.no_progress else None)
+    finally:
+        own.setLevel(level)
     if len(study.directions) == 1:
         best = study.best_trial
         print(f"study {study.name!r} in {storage}: best value {best.value:.6g} (trial {best.number})")

@@ -33,7 +33,7 @@ from tiaocan.samplers.gp import GPSampler
 from tiaocan.samplers.tpe import TPESampler
 from tiaocan.space import Categorical, Space
 
-__all__ = ["AutoSampler"]
+__all__ = ["AutoSampler", "explain"]
 
 
 class AutoSampler:
@@ -114,3 +114,20 @@ class AutoSampler:
             else:
                 self._samplers[name] = {"gp": GPSampler, "tpe": TPESampler}[name]()
         return self._samplers[name]
+
+
+def explain(sampler: Any, space: Space, history: History) -> str:
+    """One line: the sampler a study proposes with now and, for ``auto``, what it picks and why.
+
+    Wrappers (a candidate list, a multi-fidelity view) are named with the sampler inside.
+    """
+    name = type(sampler).__name__
+    inner = getattr(sampler, "inner", None)
+    if inner is not None and callable(getattr(inner, "sample", None)):
+        return f"{name} of {explain(inner, space, history)}"
+    if not isinstance(sampler, AutoSampler):
+        return name
+    chose, why = sampler.choose(space, AutoSampler._view(space, history))
+    cost = ("; each GP proposal costs more as trials accumulate (see the report's proposal "
+            "time), sampler=\"tpe\" proposes in milliseconds") if chose == "gp" else ""
+    return f"auto chose {chose}: {why}{cost}"
