@@ -22,13 +22,25 @@ def format_value(v: Any, sep: str = ",", missing: str = "-") -> str:
 
 
 def trial_records(study: Study) -> list[dict[str, Any]]:
-    """One flat dict per trial: number, state, values, budget, seed, times, ``params_<name>``."""
+    """One flat dict per trial: number, state, values, budget, seed, times, ``params_<name>``.
+
+    ``state`` is the state a user reads (``pruned`` also for a trial a promotion scheduler
+    left at a low rung, see :mod:`tiaocan.outcome`) and ``stopped_at`` the budget it stopped
+    at; values are ``value`` (one objective), ``value_<i>``, or ``value_<name>`` once
+    ``study.set_metric_names`` named them."""
+    from tiaocan.outcome import full_budget, shown_state, stopped_at
+    from tiaocan.viz.meta import METRIC_NAMES_KEY, metric_names
+
     out = []
+    attrs = study.attrs
+    full = full_budget(attrs)
     n_obj = len(study.directions)
+    named = metric_names(attrs, n_obj) if attrs.get(METRIC_NAMES_KEY) else None
     for t in study.trials:
-        row: dict[str, Any] = {"number": t.number, "state": t.state.value}
+        row: dict[str, Any] = {"number": t.number, "state": shown_state(t, full),
+                               "stopped_at": stopped_at(t, full)}
         for i in range(n_obj):
-            key = "value" if n_obj == 1 else f"value_{i}"
+            key = f"value_{named[i]}" if named else "value" if n_obj == 1 else f"value_{i}"
             row[key] = t.values[i] if t.values else None
         row.update(budget=t.budget, seed=t.seed, started_at=t.started_at,
                    completed_at=t.completed_at, duration=t.duration, n_reports=len(t.reports))

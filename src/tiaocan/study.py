@@ -270,6 +270,26 @@ class Study:
 
         set_note(self, text, trial)
 
+    def set_metric_names(self, names: Sequence[str]) -> None:
+        """Name the objectives (one distinct name per direction), stored with the study and
+        used by every plot, table and export in place of "objective 0", "objective 1".
+
+        >>> # study.set_metric_names(["accuracy", "latency_ms"])
+        """
+        from tiaocan.viz.meta import METRIC_NAMES_KEY, check_metric_names
+
+        checked = check_metric_names(names, len(self.directions))
+        self.storage.set_study_attrs(self.study_id, {METRIC_NAMES_KEY: checked})
+        self.record = self.storage.get_study(self.name)
+
+    @property
+    def metric_names(self) -> list[str] | None:
+        """The names given with :meth:`set_metric_names` (None when unset)."""
+        from tiaocan.viz.meta import METRIC_NAMES_KEY
+
+        names = self.attrs.get(METRIC_NAMES_KEY)
+        return list(names) if names is not None else None
+
     def add_tracker(self, tracker: Any) -> None:
         """Tell ``tracker.on_trial_complete(study, trial)`` about every trial this process runs."""
         if not callable(getattr(tracker, "on_trial_complete", None)):

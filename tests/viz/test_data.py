@@ -108,3 +108,27 @@ def test_rungs_of_a_real_hyperband_study():
     assert levels[0] == 1 and levels[-1] == 9
     assert r.counts[levels[0]] > r.counts[levels[-1]]  # fewer trials reach larger budgets
     assert len({p[3] for p in r.points}) >= 2  # several brackets
+
+
+def test_history_best_so_far_reads_only_full_budget_trials():
+    trials = [_t(0, 0.1, budget=1), _t(1, 0.5, budget=9), _t(2, 0.05, budget=3),
+              _t(3, 0.4, budget=9), _t(4, 0.2, TrialState.PRUNED, budget=9)]
+    h = D.history(trials, full=9)
+    assert h.numbers == [0, 1, 2, 3, 4] and h.budgets == [1, 9, 3, 9, 9]
+    assert h.stopped == [True, False, True, False, True] and h.n_stopped == 3
+    assert h.best_numbers == [1, 3] and h.best_values == [0.5, 0.4]
+
+
+def test_final_falls_back_to_the_largest_budget_reached():
+    trials = [_t(0, 0.1, budget=1), _t(1, 0.5, budget=3)]
+    assert [t.number for t in D.final(trials, full=9)] == [1]
+    assert [t.number for t in D.final(trials + [_t(2, 0.9, budget=9)], full=9)] == [2]
+
+
+@given(st.lists(st.tuples(st.floats(-1e6, 1e6), st.sampled_from([1, 3, 9])), min_size=1, max_size=40))
+def test_edf_is_a_distribution_per_budget(points):
+    e = D.edf([_t(i, v, budget=b) for i, (v, b) in enumerate(points)])
+    assert e.levels == sorted({b for _, b in points})
+    for level, xs, fs in zip(e.levels, e.values, e.fractions):
+        assert xs == sorted(v for v, b in points if b == level)
+        assert fs[-1] == 1.0 and fs == sorted(fs)

@@ -27,8 +27,9 @@ def test_every_plot_of_a_study_renders(study):
     figs = viz.figures(study)
     assert {"history", "parallel", "slice", "contour", "learning_curves", "rungs", "timeline"} <= set(figs)
     hist = figs["history"]
-    assert [t.name for t in hist.data] == ["objective", "best so far"]
+    assert [t.name for t in hist.data] == ["complete", "best so far (full budget)"]
     assert min(hist.data[1].y) == pytest.approx(study.best_value)
+    assert {"edf"} <= set(figs)
 
 
 def test_importance_and_pareto_plots():
@@ -50,3 +51,67 @@ def test_save_html_and_png(study, tmp_path):
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
     with pytest.raises(tc.ConfigError, match=".html"):
         viz.save(fig, tmp_path / "h.svg")
+
+
+@pytest.fixture(scope="module")
+def hyperband():
+    s = tc.create_study("hb", space=tc.Space(x=tc.Float(0, 1), y=tc.Float(0, 1)), storage=":memory:",
+                        seed=0, scheduler="hyperband", fidelity=tc.Fidelity("epoch", low=1, high=9))
+
+    def objective(t):
+        for e in range(1, int(t.budget) + 1):
+            t.report(t.params["x"] + 1 / e, step=e)
+        return t.params["x"] + 1 / t.budget
+
+    s.optimize(objective, n_trials=30)
+    return s
+
+
+def test_hyperband_history_marks_stopped_trials_and_colours_by_budget(hyperband):
+    fig = viz.plot_history(hyperband)
+    complete, pruned, best = fig.data
+    assert pruned.name == "pruned (stopped early)" and pruned.marker.symbol == "x"
+    assert complete.marker.coloraxis == pruned.marker.coloraxis == "coloraxis"
+    assert fig.layout.coloraxis.colorbar.title.text == "epoch"
+    full = [t for t in hyperband.trials if t.state is tc.TrialState.COMPLETE and t.budget == 9]
+    low = [t for t in hyperband.trials if t.budget is not None and t.budget < 9]
+    assert len(pruned.x) == len(low) > 0 and len(complete.x) == len(full) > 0
+    # the best-so-far line reads only trials that ran to the full budget
+    assert set(best.x) <= {t.number for t in full}
+    assert min(best.y) == pytest.approx(min(t.value for t in full))
+    assert "stopped early" in fig.layout.title.text
+
+
+def test_metric_names_label_every_plot_of_a_two_objective_study():
+    pytest.importorskip("sklearn")
+    s = tc.create_study(space=tc.Space(a=tc.Float(0, 1), b=tc.Float(0, 1), c=tc.Float(0, 1)),
+                        storage=":memory:", seed=0, directions=["maximize", "minimize"])
+    s.set_metric_names(["accuracy", "latency_ms"])
+    s.optimize(lambda t: (t.params["a"], 1 + t.params["a"] + t.params["b"]), n_trials=16)
+    from tiaocan.analysis import importance
+
+    imps = {i: importance(s, objective=i, n_trees=4) for i in range(2)}
+    figs = viz.figures(s, importance=imps)
+    for i, name in enumerate(["accuracy", "latency_ms"]):
+        for kind in ("history", "slice", "importance"):
+            assert name in figs[f"{kind}-{i}"].layout.title.text
+    for key, fig in figs.items():
+        text = fig.to_json()
+        assert "objective 0" not in text and "objective 1" not in text, key
+        assert key == "timeline" or "accuracy" in text or "latency_ms" in text, key  # no metric there
+    assert figs["pareto"].layout.xaxis.title.text == "accuracy"
+    assert figs["pareto"].layout.yaxis.title.text == "latency_ms"
+    labels = [d.label for d in figs["parallel"].data[0].dimensions]
+    assert labels[-2:] == ["accuracy", "latency_ms"]
+
+
+def test_choice_picks_contour_pair_slice_and_parallel_parameters(hyperband):
+    figs = viz.figures(hyperband, choice=viz.Choice(contour=("y", "x"), slice=("y",), parallel=("x",)))
+    assert figs["contour"].layout.xaxis.title.text == "y"
+    assert len(figs["slice"].data) == 1
+    assert [d.label for d in figs["parallel"].data[0].dimensions] == ["x", "objective"]
+    with pytest.raises(tc.ConfigError, match="slice"):
+        viz.figures(hyperband, choice=viz.Choice(slice=("nope",)))
+    edf = viz.plot_edf(hyperband)
+    assert [d.name.split(" (")[0] for d in edf.data] == ["epoch 1", "epoch 3", "epoch 9"]
+    assert all(list(d.y)[-1] == 1.0 for d in edf.data)

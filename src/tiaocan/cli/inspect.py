@@ -11,7 +11,9 @@ from tiaocan.export import format_value, trial_records, write_csv, write_json
 from tiaocan.storage import get_storage
 from tiaocan.study import load_study
 from tiaocan.study_config import describe_search
+from tiaocan.outcome import full_budget, shown_state
 from tiaocan.trial import TrialState
+from tiaocan.viz.meta import metric_names
 
 
 def register(sub: Any, common: argparse.ArgumentParser) -> None:
@@ -66,15 +68,19 @@ def cmd_studies(args: argparse.Namespace) -> int:
 def cmd_trials(args: argparse.Namespace) -> int:
     study = load_study(args.study, storage=args.storage)
     trials = study.trials
+    full = full_budget(study.attrs)  # a trial left at a low rung shows as pruned
     if args.state:
-        trials = [t for t in trials if t.state.value == args.state]
+        trials = [t for t in trials if shown_state(t, full) == args.state]
     if args.limit:
         trials = trials[-args.limit:]
     names = list(study.space.names)
-    rows = [[str(t.number), t.state.value, _fmt(t.values), _fmt(t.budget)]
-            + [_fmt(t.params.get(n)) for n in names] for t in trials]
+    metrics = metric_names(study.attrs, len(study.directions))
+    rows = [[str(t.number), shown_state(t, full)]
+            + [_fmt(t.values[i] if t.values else None) for i in range(len(metrics))]
+            + [_fmt(t.budget)] + [_fmt(t.params.get(n)) for n in names] for t in trials]
+    header = ["value"] if metrics == ["objective"] else metrics
     print(f"study {study.name!r}: {describe_search(study)}")  # what proposes (auto: why)
-    print(_table(rows, ["#", "state", "value", "budget", *names]))
+    print(_table(rows, ["#", "state", *header, "budget", *names]))
     return 0
 
 

@@ -18,6 +18,8 @@ from typing import Any
 from tiaocan.dashboard import pages
 from tiaocan.dashboard.state import StudyView, Views
 from tiaocan.errors import ConfigError, StudyNotFoundError, require
+from tiaocan.outcome import shown_state
+from tiaocan.space import Categorical
 from tiaocan.storage import Storage, get_storage
 from tiaocan.storage.base import to_json
 from tiaocan.trial import FrozenTrial, TrialState
@@ -99,16 +101,11 @@ class _Handlers:
         return HTMLResponse(pages.studies_page(self._study_rows()))
 
     def _study_rows(self) -> list[dict[str, Any]]:
-        storage = self.views.storage
         rows = []
-        for record in storage.list_studies():
-            counts = storage.count_trials(record.study_id)
-            rows.append({"name": record.name, "trials": sum(counts.values()),
-                         "complete": counts.get(TrialState.COMPLETE, 0),
-                         "running": counts.get(TrialState.RUNNING, 0),
-                         "failed": counts.get(TrialState.FAILED, 0),
-                         "directions": ", ".join(d.value for d in record.directions),
-                         "note": record.attrs.get("user:note")})
+        for record in self.views.storage.list_studies():
+            view = self.views.get(record.name)
+            view.record = record  # fresh attributes (notes, metric names)
+            rows.append(_study_row(view))
         return rows
 
     async def study(self, request: Any) -> Any:
@@ -118,7 +115,8 @@ class _Handlers:
         record = await _threaded(lambda: self.views.record(name))
         view = self.views.get(name)
         data = {"study": name, "params": list(view.space.names),
-                "directions": [d.value for d in record.directions]}
+                "numeric": [n for n in view.space.names if not isinstance(view.space[n], Categorical)],
+                "directions": [d.value for d in record.directions], "metrics": view.metric_names}
         return HTMLResponse(pages.study_page(name, data, record.attrs.get("user:note"), None))
 
     async def trial(self, request: Any) -> Any:
@@ -138,7 +136,9 @@ class _Handlers:
         trial = found[0]
         logs = {s: read_log(self.views.storage, name, trial.number, s) for s in STREAMS}
         env = _environment(record.attrs, trial)
-        return HTMLResponse(pages.trial_page(name, trial, env, logs, _curve_json(trial)))
+        view = self.views.get(name)
+        return HTMLResponse(pages.trial_page(name, trial, env, logs, _curve_json(trial, view),
+                                             view.full, view.metric_names))
 
     # JSON API --------------------------------------------------------------------------
     async def api_studies(self, request: Any) -> Any:
@@ -167,7 +167,9 @@ class _Handlers:
         from starlette.responses import Response
 
         view = self.views.get(_arg(request, "study"))
-        body = await _threaded(lambda: view.plots(lambda trials: _plots_json(view, trials)))
+        choice = _choice(request, view)
+        body = await _threaded(lambda: view.plots(lambda trials: _plots_json(view, trials, choice),
+                                                  key=choice))
         return Response(body, media_type="application/json")
 
     async def static(self, request: Any) -> Any:
@@ -195,14 +197,70 @@ async def _threaded(fn: Callable[[], Any]) -> Any:
 
 def _summary(view: StudyView) -> dict[str, Any]:
     trials = view.refresh()
-    counts = view.storage.count_trials(view.record.study_id)
-    best = None
-    if len(view.directions) == 1:
-        sign = view.directions[0].sign
-        done = _final(trials)
-        best = min((t.values[0] for t in done), key=lambda v: sign * v) if done else None  # type: ignore[index]
-    return {"cursor": view.cursor, "counts": {s.value: n for s, n in counts.items()},
-            "total": len(trials), "best": best}
+    full = view.full
+    counts = dict.fromkeys((s.value for s in TrialState), 0)
+    for t in trials:
+        counts[shown_state(t, full)] += 1
+    return {"cursor": view.cursor, "counts": counts, "total": len(trials),
+            "best": _best(view, trials), "metrics": view.metric_names}
+
+
+def _best(view: StudyView, trials: list[FrozenTrial]) -> float | None:
+    """The best value at the full budget (single-objective studies)."""
+    if len(view.directions) != 1:
+        return None
+    from tiaocan.viz.data import final
+
+    sign = view.directions[0].sign
+    done = final(trials, view.full)
+    return min((t.values[0] for t in done), key=lambda v: sign * v) if done else None  # type: ignore[index]
+
+
+def _study_row(view: StudyView) -> dict[str, Any]:
+    """A row of the study list: counts by shown state, best value, sampler, scheduler, dates."""
+    summary = _summary(view)
+    trials = view.refresh()
+    record = view.record
+    last = max((t.completed_at or t.started_at or 0.0 for t in trials), default=0.0)
+    return {"name": record.name, "trials": summary["total"], **summary["counts"],
+            "best": summary["best"], "metrics": ", ".join(view.metric_names),
+            "directions": ", ".join(d.value for d in record.directions),
+            "sampler": _role(record.attrs, "sampler"), "scheduler": _role(record.attrs, "scheduler"),
+            "created": record.created_at, "last": last or None,
+            "note": record.attrs.get("user:note")}
+
+
+def _role(attrs: Any, role: str) -> str | None:
+    """A stored sampler/scheduler as its class name (what a user recognises)."""
+    description = attrs.get(role)
+    cls = description.get("class") if isinstance(description, dict) else None
+    return cls.rsplit(".", 1)[-1] if isinstance(cls, str) else None
+
+
+def _names(request: Any, key: str, view: StudyView) -> tuple[str, ...] | None:
+    raw = _arg(request, key, str, None)
+    if raw is None:
+        return None
+    names = tuple(n for n in raw.split(",") if n)
+    unknown = [n for n in names if n not in view.space.names]
+    if unknown:
+        raise ConfigError(f"query parameter {key!r}: names must be among {list(view.space.names)}, "
+                          f"received {unknown!r}")
+    return names or None
+
+
+def _choice(request: Any, view: StudyView) -> Any:
+    """The plot choice of the study page's selectors (objective, contour pair, parameters)."""
+    from tiaocan.viz import Choice
+
+    objective = _arg(request, "objective", int, 0)
+    if not 0 <= objective < len(view.directions):
+        raise ConfigError(f"objective must be in [0, {len(view.directions) - 1}], received {objective!r}")
+    pair = _names(request, "contour", view)
+    if pair is not None and (len(pair) != 2 or pair[0] == pair[1]):
+        raise ConfigError(f"query parameter 'contour' must name two different parameters, received {pair!r}")
+    return Choice(objective, pair, _names(request, "slice", view),  # type: ignore[arg-type]
+                  _names(request, "parallel", view))
 
 
 def _environment(attrs: Any, trial: FrozenTrial) -> Any:
@@ -211,48 +269,45 @@ def _environment(attrs: Any, trial: FrozenTrial) -> Any:
     return env if env is not None else attrs.get("manifest")
 
 
-def _curve_json(trial: FrozenTrial) -> Any:
+def _curve_json(trial: FrozenTrial, view: StudyView) -> Any:
     if not trial.reports:
         return None
     from tiaocan.viz import data
     from tiaocan.viz.plotly import curves_figure
 
-    fig = curves_figure(data.learning_curves([trial]), title=f"trial {trial.number}")
+    fig = curves_figure(data.learning_curves([trial], full=view.full), title=f"trial {trial.number}",
+                        metric=view.metric_names[0])
     return json.loads(fig.to_json())
 
 
-def _plots_json(view: StudyView, trials: list[FrozenTrial]) -> bytes:
+def _plots_json(view: StudyView, trials: list[FrozenTrial], choice: Any) -> bytes:
     from tiaocan import viz
 
-    figs = viz.figures(view, trials, _importance(view, trials), max_points=1000)  # type: ignore[arg-type]
+    figs = viz.figures(view, trials, _importances(view, trials), max_points=1000,  # type: ignore[arg-type]
+                       choice=choice)
     parts = ",".join(f"{json.dumps(k)}:{f.to_json()}" for k, f in figs.items())
     return f'{{"cursor":{view.cursor},"plots":{{{parts}}}}}'.encode()
 
 
-def _final(trials: list[FrozenTrial]) -> list[FrozenTrial]:
-    """Complete trials at the largest budget reached (values at smaller budgets differ)."""
-    done = [t for t in trials if t.state is TrialState.COMPLETE and t.values]
-    budgets = [t.budget for t in done if t.budget is not None]
-    if budgets:
-        top = max(budgets)
-        done = [t for t in done if t.budget is None or t.budget == top]
-    return done
+def _importances(view: StudyView, trials: list[FrozenTrial], max_trials: int = 1000) -> dict[int, Any]:
+    """fANOVA per objective on at most ``max_trials`` trials at the full budget (objectives
+    where it cannot be computed are left out)."""
+    from tiaocan.viz.data import final
 
-
-def _importance(view: StudyView, trials: list[FrozenTrial], max_trials: int = 1000) -> Any:
-    """fANOVA on at most ``max_trials`` complete trials (None when it cannot be computed)."""
-    done = _final(trials)
-    if len(view.directions) != 1 or len(done) < 8:
-        return None
+    done = final(trials, view.full)
+    if len(done) < 8:
+        return {}
     step = max(1, len(done) // max_trials)
-    try:
-        from tiaocan.analysis import fanova, trial_arrays
+    out = {}
+    for i, direction in enumerate(view.directions):
+        try:
+            from tiaocan.analysis import fanova, trial_arrays
 
-        data = trial_arrays(view.space, done[::step], 0, view.directions[0].sign)
-        return fanova(data.x, data.y, data.bounds, data.names, n_trees=16)
-    except (ImportError, ValueError) as exc:
-        log.debug("dashboard: no importance plot: %s", exc)
-        return None
+            data = trial_arrays(view.space, done[::step], i, direction.sign)
+            out[i] = fanova(data.x, data.y, data.bounds, data.names, n_trees=16)
+        except (ImportError, ValueError) as exc:
+            log.debug("dashboard: no importance plot: %s", exc)
+    return out
 
 
 def serve(storage: str, host: str = "127.0.0.1", port: int = 8080) -> None:

@@ -4,12 +4,15 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Mapping, Sequence
 from html import escape
 from typing import Any
 from urllib.parse import quote
 
+from tiaocan.dashboard import genotype
 from tiaocan.export import format_value
+from tiaocan.outcome import shown_state, stopped_at
 from tiaocan.trial import FrozenTrial
 
 __all__ = [
@@ -61,22 +64,34 @@ def _fmt(v: Any) -> str:
     return format_value(v, sep=", ", missing="–")
 
 
+_STUDY_COLUMNS = ("trials", "complete", "pruned", "running", "failed", "best", "metrics",
+                  "directions", "sampler", "scheduler", "created", "last", "note")
+
+
+def _date(ts: Any) -> str:
+    if not isinstance(ts, (int, float)) or not ts:
+        return "–"
+    return time.strftime("%Y-%m-%d %H:%M", time.gmtime(ts))
+
+
 def studies_page(rows: Sequence[Mapping[str, Any]]) -> str:
-    """The list of studies: ``rows`` of name, counts, best value, directions, note."""
+    """The list of studies: ``rows`` of name, counts by state, best value, metric names,
+    directions, sampler, scheduler, creation and last-activity dates (UTC), note."""
     body = ["<h1>Studies</h1>"]
     if not rows:
         body.append("<p>No studies in this storage yet.</p>")
     else:
-        body.append('<table class="grid" id="studies"><thead><tr><th>study</th><th>trials</th>'
-                    "<th>complete</th><th>running</th><th>failed</th>"
-                    "<th>direction</th><th>note</th></tr></thead><tbody>")
+        head = "".join(f"<th>{c if c != 'last' else 'last activity'}</th>" for c in _STUDY_COLUMNS)
+        body.append(f'<table class="grid" id="studies"><thead><tr><th>study</th>{head}'
+                    "</tr></thead><tbody>")
         for r in rows:
-            body.append(
-                f'<tr><td><a href="{escape(study_url(r["name"]))}">{escape(r["name"])}</a></td>'
-                f'<td>{r["trials"]}</td><td>{r["complete"]}</td><td>{r["running"]}</td>'
-                f'<td>{r["failed"]}</td>'
-                f'<td>{escape(r["directions"])}</td><td>{escape(_fmt(r.get("note")))}</td></tr>')
-        body.append("</tbody></table>")
+            cells = [_date(r.get(c)) if c in ("created", "last") else _fmt(r.get(c))
+                     for c in _STUDY_COLUMNS]
+            body.append(f'<tr><td><a href="{escape(study_url(r["name"]))}">{escape(r["name"])}</a></td>'
+                        + "".join(f'<td class="c-{c}">{escape(v)}</td>'
+                                  for c, v in zip(_STUDY_COLUMNS, cells)) + "</tr>")
+        body.append("</tbody></table><p class=\"counts\">dates in UTC; pruned: stopped early by "
+                    "the scheduler (also trials left at a low rung)</p>")
     return base("tiaocan — studies", "".join(body))
 
 
@@ -87,13 +102,20 @@ def study_page(name: str, data: Mapping[str, Any], note: str | None, summary: st
     body = f"""
 <h1 id="study-name">{escape(name)}</h1>{note_html}
 <p id="counts" class="counts">loading…</p>{summary_html}
+<section class="controls" id="plot-controls">
+  <label>objective <select id="c-objective"></select></label>
+  <label>contour <select id="c-contour-x"></select> × <select id="c-contour-y"></select></label>
+  <label>slice <select id="c-slice" multiple size="3"></select></label>
+  <label>parallel <select id="c-parallel" multiple size="3"></select></label>
+</section>
 <section id="plots" class="plots"></section>
 <section class="table">
   <div class="controls">
     <label>state <select id="f-state"><option value="">all</option>
       <option>complete</option><option>pruned</option><option>failed</option>
       <option>running</option><option>waiting</option></select></label>
-    <label>filter <input id="f-query" type="search" placeholder="lr=0.01, note text…"></label>
+    <label>filter <input id="f-query" type="search" size="34"
+      placeholder="lr&gt;0.01, value&lt;=0.3, budget=27, note text…"></label>
     <label>rows <select id="f-limit"><option>25</option><option selected>50</option>
       <option>100</option><option>500</option></select></label>
     <span id="pager"><button id="prev">‹ prev</button> <span id="page-info"></span>
@@ -114,15 +136,27 @@ def _kv_table(items: Mapping[str, Any], table_id: str) -> str:
 
 
 def trial_page(study: str, trial: FrozenTrial, env: Mapping[str, Any] | None,
-               logs: Mapping[str, str | None], curve: Any | None) -> str:
-    """Parameters, state, values, learning curve, traceback, logs and environment of a trial."""
-    facts = {"state": trial.state.value, "values": trial.values, "budget": trial.budget,
-             "seed": trial.seed, "duration (s)": trial.duration, "reports": len(trial.reports),
-             "worker": _worker(trial), "note": trial.user_attrs.get("note")}
+               logs: Mapping[str, str | None], curve: Any | None, full: float | None = None,
+               metrics: Sequence[str] | None = None) -> str:
+    """Parameters, state, values (by metric name), learning curve, the cell genotype drawn
+    (a ``genotype`` user attribute), traceback, logs and environment of a trial."""
+    facts: dict[str, Any] = {"state": shown_state(trial, full)}
+    where = stopped_at(trial, full)
+    if where is not None:
+        facts["stopped at budget"] = where
+    names = list(metrics) if metrics else (["value"] if trial.values and len(trial.values) == 1
+                                           else [f"value {i}" for i in range(len(trial.values or ()))])
+    facts.update(zip(names, trial.values) if trial.values else {"value": None})
+    facts.update({"budget": trial.budget, "seed": trial.seed, "duration (s)": trial.duration,
+                  "reports": len(trial.reports), "worker": _worker(trial),
+                  "note": trial.user_attrs.get("note")})
     user = {k: v for k, v in trial.user_attrs.items() if k != "note"}
     parts = [f'<p><a href="{escape(study_url(study))}">← {escape(study)}</a></p>',
              f"<h1>trial {trial.number}</h1>", _kv_table(facts, "facts"),
              "<h2>parameters</h2>", _kv_table(dict(trial.params), "params")]
+    edges = genotype.parse(trial.user_attrs.get("genotype"))
+    if edges:
+        parts.append(f'<h2>cell</h2><figure id="genotype">{genotype.svg(edges)}</figure>')
     if user:
         parts += ["<h2>user attributes</h2>", _kv_table(user, "user-attrs")]
     if curve is not None:

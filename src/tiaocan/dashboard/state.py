@@ -8,38 +8,50 @@ Sorted and filtered row orders and the plots are cached by the cache's change cu
 from __future__ import annotations
 
 import math
+import re
 import threading
 import time
 from dataclasses import dataclass
 from typing import Any
 
+from tiaocan.dashboard.filters import parse
 from tiaocan.errors import ConfigError
+from tiaocan.outcome import full_budget, shown_state, stopped_at
 from tiaocan.space import Space
 from tiaocan.storage import Storage, TrialCache
 from tiaocan.storage.base import StudyRecord
 from tiaocan.trial import FrozenTrial, TrialState
+from tiaocan.viz.meta import metric_names
 
 __all__ = ["SORT_KEYS", "StudyView", "Views", "trial_row"]
 
 SORT_KEYS = ("number", "state", "value", "duration", "budget")
 MAX_LIMIT = 500
+_MAX_PLOT_CHOICES = 16
 
 
-def trial_row(t: FrozenTrial) -> dict[str, Any]:
-    """The JSON row of the trial table (user strings go out as data, never as markup)."""
-    return {"number": t.number, "state": t.state.value,
+def trial_row(t: FrozenTrial, full: float | None = None) -> dict[str, Any]:
+    """The JSON row of the trial table (user strings go out as data, never as markup).
+
+    ``state`` is the state shown (``pruned`` for a trial left at a low rung, see
+    :mod:`tiaocan.outcome`), ``stored_state`` the stored one, ``stopped_at`` its budget."""
+    return {"number": t.number, "state": shown_state(t, full), "stored_state": t.state.value,
+            "stopped_at": stopped_at(t, full),
             "values": list(t.values) if t.values is not None else None,
             "budget": t.budget, "duration": t.duration, "params": dict(t.params),
             "note": t.user_attrs.get("note"), "n_reports": len(t.reports)}
 
 
-def _sort_key(column: str, space: Space) -> Any:
+def _sort_key(column: str, space: Space, full: float | None = None) -> Any:
     if column == "number":
         return lambda t: t.number
     if column == "state":
-        return lambda t: (t.state.value, t.number)
-    if column == "value":
-        return lambda t: (t.values is None, t.values[0] if t.values else 0.0, t.number)
+        return lambda t: (shown_state(t, full), t.number)
+    match = re.fullmatch(r"value(?:_(\d+))?", column)
+    if match:
+        i = int(match.group(1) or 0)
+        return lambda t: (t.values is None or len(t.values) <= i,
+                          t.values[i] if t.values and len(t.values) > i else 0.0, t.number)
     if column == "duration":
         return lambda t: (t.duration is None, t.duration or 0.0, t.number)
     if column == "budget":
@@ -47,7 +59,7 @@ def _sort_key(column: str, space: Space) -> Any:
     if column.startswith("param:") and column[6:] in space.names:
         name = column[6:]
         return lambda t: (name not in t.params, _comparable(t.params.get(name)), t.number)
-    raise ConfigError(f"sort must be one of {list(SORT_KEYS)} or 'param:<name>' with a name of "
+    raise ConfigError(f"sort must be one of {list(SORT_KEYS)}, 'value_<i>' or 'param:<name>' with a name of "
                       f"{list(space.names)}, received {column!r}")
 
 
@@ -76,7 +88,7 @@ class StudyView:
         self._cache = TrialCache(storage, record.study_id)
         self._trials: list[FrozenTrial] = []
         self._orders: dict[tuple[Any, ...], _Cached] = {}
-        self._plots: _Cached | None = None
+        self._plots: dict[Any, _Cached] = {}
         self._lock = threading.Lock()
 
     @property
@@ -86,6 +98,19 @@ class StudyView:
     @property
     def directions(self) -> Any:
         return self.record.directions
+
+    @property
+    def attrs(self) -> Any:
+        return self.record.attrs
+
+    @property
+    def full(self) -> float | None:
+        """The full budget (trials finished below it were stopped early)."""
+        return full_budget(self.record.attrs)
+
+    @property
+    def metric_names(self) -> list[str]:
+        return metric_names(self.record.attrs, len(self.directions))
 
     @property
     def cursor(self) -> int:
@@ -105,7 +130,7 @@ class StudyView:
         if state is not None and state not in {s.value for s in TrialState}:
             raise ConfigError(f"state must be one of {[s.value for s in TrialState]}, received {state!r}")
         trials = self.refresh()
-        key = (sort, descending, state, (query or "").lower())
+        key = (sort, descending, state, (query or "").strip())
         with self._lock:
             hit = self._orders.get(key)
             if hit is None or hit.cursor != self.cursor:
@@ -113,31 +138,38 @@ class StudyView:
                 self._orders = {k: v for k, v in self._orders.items() if v.cursor == self.cursor}
                 self._orders[key] = hit
         order: list[int] = hit.value
-        rows = [trial_row(trials[i]) for i in order[offset:offset + limit]]
+        full = self.full
+        rows = [trial_row(trials[i], full) for i in order[offset:offset + limit]]
         return {"total": len(order), "all": len(trials), "offset": offset, "rows": rows,
                 "cursor": self.cursor}
 
     def _order(self, trials: list[FrozenTrial], sort: str, descending: bool, state: str | None,
                query: str) -> list[int]:
-        picked = [(i, t) for i, t in enumerate(trials) if (state is None or t.state.value == state)
-                  and (not query or query in _haystack(t))]
-        key = _sort_key(sort, self.space)
+        full = self.full
+        flt = parse(query, list(self.space.names), self.metric_names)
+        picked = [(i, t) for i, t in enumerate(trials)
+                  if (state is None or shown_state(t, full) == state)
+                  and (not (flt.text or flt.comparisons) or flt.holds(t, _haystack(t, full)))]
+        key = _sort_key(sort, self.space, full)
         picked.sort(key=lambda it: key(it[1]), reverse=descending)
         return [i for i, _ in picked]
 
-    def plots(self, builder: Any, min_interval: float = 2.0) -> Any:
-        """``builder(trials)``'s result, rebuilt when trials changed (at most every interval)."""
+    def plots(self, builder: Any, min_interval: float = 2.0, key: Any = ()) -> Any:
+        """``builder(trials)``'s result for the plot choice ``key``, rebuilt when trials
+        changed (at most every interval)."""
         trials = self.refresh()
         with self._lock:
-            stale = self._plots is None or (self._plots.cursor != self.cursor
-                                            and time.time() - self._plots.at >= min_interval)
-            if stale:
-                self._plots = _Cached(self.cursor, builder(trials), time.time())
-            return self._plots.value  # type: ignore[union-attr]
+            hit = self._plots.get(key)
+            if hit is None or (hit.cursor != self.cursor and time.time() - hit.at >= min_interval):
+                hit = _Cached(self.cursor, builder(trials), time.time())
+                if len(self._plots) >= _MAX_PLOT_CHOICES:  # forget the oldest choice
+                    self._plots.pop(min(self._plots, key=lambda k: self._plots[k].at))
+                self._plots[key] = hit
+            return hit.value
 
 
-def _haystack(t: FrozenTrial) -> str:
-    parts = [str(t.number), t.state.value] + [f"{k}={v}" for k, v in t.params.items()]
+def _haystack(t: FrozenTrial, full: float | None) -> str:
+    parts = [str(t.number), shown_state(t, full)] + [f"{k}={v}" for k, v in t.params.items()]
     note = t.user_attrs.get("note")
     if note:
         parts.append(str(note))

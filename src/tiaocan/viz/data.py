@@ -14,12 +14,14 @@ from typing import Any
 import numpy as np
 
 from tiaocan.errors import ConfigError
+from tiaocan.outcome import is_stopped_early
 from tiaocan.space import Categorical, Space
 from tiaocan.trial import Direction, FrozenTrial, TrialState
 
 __all__ = [
     "Contour",
     "Curve",
+    "Edf",
     "History",
     "Parallel",
     "Pareto",
@@ -28,6 +30,8 @@ __all__ = [
     "Span",
     "contour",
     "downsample",
+    "edf",
+    "final",
     "history",
     "learning_curves",
     "parallel",
@@ -54,34 +58,86 @@ def _complete(trials: Sequence[FrozenTrial]) -> list[FrozenTrial]:
     return [t for t in trials if t.state is TrialState.COMPLETE and t.values is not None]
 
 
+def final(trials: Sequence[FrozenTrial], full: float | None = None) -> list[FrozenTrial]:
+    """Complete trials that ran to the full budget (none stopped at a low rung); while no
+    trial has reached it yet, those at the largest budget reached. Values at different
+    budgets are not comparable, so the analysis plots read only these."""
+    done = [t for t in _complete(trials) if not is_stopped_early(t, full)]
+    if done or full is None:
+        return done
+    reached = _complete(trials)
+    top = max((t.budget for t in reached if t.budget is not None), default=None)
+    return [t for t in reached if t.budget is None or t.budget == top]
+
+
 @dataclass(frozen=True)
 class History:
-    """Objective value per trial number, and the best so far (where it improved)."""
+    """Objective value per trial number (with its budget, and whether it was stopped early),
+    and the best so far among the trials that ran to the full budget."""
 
     numbers: list[int]
     values: list[float]
     best_numbers: list[int]
     best_values: list[float]
     n_total: int
+    budgets: list[float | None] = field(default_factory=list)
+    stopped: list[bool] = field(default_factory=list)
+    n_stopped: int = 0
 
 
 def history(trials: Sequence[FrozenTrial], direction: Direction = Direction.MINIMIZE,
-            objective: int = 0, max_points: int = 4000) -> History:
-    """The optimization history (complete trials) with the best-so-far staircase.
+            objective: int = 0, max_points: int = 4000, full: float | None = None) -> History:
+    """The optimization history with the best-so-far staircase.
+
+    Every finished trial with a value is a point (trials stopped early too, flagged); the
+    best-so-far line is computed only over trials that ran to the ``full`` budget, since a
+    value at a small budget is not a result at the budget the study is for.
 
     >>> t = [FrozenTrial(i, i, TrialState.COMPLETE, {}, 0, values=(v,)) for i, v in enumerate([3., 1., 2.])]
     >>> history(t).best_values
     [3.0, 1.0, 1.0]
     """
-    done = _complete(trials)
+    done = [t for t in trials if t.values is not None
+            and t.state in (TrialState.COMPLETE, TrialState.PRUNED)]
+    stopped = [is_stopped_early(t, full) for t in done]
     values = np.asarray([t.values[objective] for t in done], dtype=np.float64)  # type: ignore[index]
-    signed = values * direction.sign
-    best = np.minimum.accumulate(signed) * direction.sign if len(values) else values
-    improved = [0] + [i for i in range(1, len(done)) if signed[i] < signed[:i].min()] if done else []
-    keep = downsample(len(done), max_points, improved + [len(done) - 1] if done else [])
-    numbers = [done[i].number for i in keep]
-    return History(numbers, [float(values[i]) for i in keep], numbers,
-                   [float(best[i]) for i in keep], len(done))
+    at_full = [i for i, s in enumerate(stopped) if not s]
+    signed = values[at_full] * direction.sign
+    best = np.minimum.accumulate(signed) * direction.sign if len(signed) else signed
+    improved = [k for k in range(len(at_full)) if k == 0 or signed[k] < signed[:k].min()]
+    keep = downsample(len(done), max_points, [at_full[k] for k in improved] + [len(done) - 1]
+                      if done else [])
+    best_keep = downsample(len(at_full), max_points, improved + [len(at_full) - 1] if at_full else [])
+    return History([done[i].number for i in keep], [float(values[i]) for i in keep],
+                   [done[at_full[k]].number for k in best_keep], [float(best[k]) for k in best_keep],
+                   len(done), [done[i].budget for i in keep], [stopped[i] for i in keep],
+                   sum(stopped))
+
+
+@dataclass(frozen=True)
+class Edf:
+    """Empirical distribution of the objective: per budget level (None: one level), the
+    sorted values and the fraction of trials at or below each."""
+
+    levels: list[float | None]
+    values: list[list[float]]
+    fractions: list[list[float]]
+
+
+def edf(trials: Sequence[FrozenTrial], objective: int = 0, max_points: int = 2000) -> Edf:
+    """The EDF of the objective over complete trials, one curve per budget they ran at
+    (in a multi-fidelity study the distribution moves as the budget grows)."""
+    done = _complete(trials)
+    levels = sorted({t.budget for t in done if t.budget is not None})
+    groups: list[float | None] = list(levels) if levels else [None]
+    out_v, out_f = [], []
+    for level in groups:
+        vals = np.sort([t.values[objective] for t in done  # type: ignore[index]
+                        if level is None or t.budget == level])
+        keep = downsample(len(vals), max_points, [len(vals) - 1] if len(vals) else [])
+        out_v.append([float(vals[i]) for i in keep])
+        out_f.append([(i + 1) / len(vals) for i in keep])
+    return Edf(groups, out_v, out_f)
 
 
 @dataclass(frozen=True)
@@ -96,9 +152,23 @@ class Axis:
 
 @dataclass(frozen=True)
 class Parallel:
+    """``objective`` colours the lines; ``values`` holds every objective of each line."""
+
     axes: list[Axis]
     objective: list[float]
     numbers: list[int]
+    values: list[list[float]] = field(default_factory=list)
+
+
+def chosen(space: Space, params: Sequence[str] | None, what: str) -> list[str]:
+    """``params`` checked against the space (all of the space's names when None)."""
+    if params is None:
+        return list(space.names)
+    unknown = [p for p in params if p not in space.names]
+    if unknown:
+        raise ConfigError(f"{what}: parameters must be among {list(space.names)}, "
+                          f"received {unknown!r}")
+    return list(params)
 
 
 def _axis_values(space: Space, name: str, trials: Sequence[FrozenTrial]) -> Axis:
@@ -113,12 +183,14 @@ def _axis_values(space: Space, name: str, trials: Sequence[FrozenTrial]) -> Axis
 
 
 def parallel(trials: Sequence[FrozenTrial], space: Space, objective: int = 0,
-             max_points: int = 2000) -> Parallel:
-    """One line per complete trial through its parameters (log axes as log10), colored by value."""
+             max_points: int = 2000, params: Sequence[str] | None = None) -> Parallel:
+    """One line per complete trial through its parameters (``params``, default all; log axes
+    as log10), colored by the objective."""
     done = _complete(trials)
     done = [done[i] for i in downsample(len(done), max_points)]
-    axes = [_axis_values(space, n, done) for n in space.names]
-    return Parallel(axes, [float(t.values[objective]) for t in done], [t.number for t in done])  # type: ignore[index]
+    axes = [_axis_values(space, n, done) for n in chosen(space, params, "parallel")]
+    return Parallel(axes, [float(t.values[objective]) for t in done], [t.number for t in done],  # type: ignore[index]
+                    [[float(v) for v in t.values] for t in done])  # type: ignore[union-attr]
 
 
 @dataclass(frozen=True)
@@ -132,12 +204,12 @@ class Slice:
 
 
 def slices(trials: Sequence[FrozenTrial], space: Space, objective: int = 0,
-           max_points: int = 2000) -> list[Slice]:
-    """Objective against each parameter (trials where it is active)."""
+           max_points: int = 2000, params: Sequence[str] | None = None) -> list[Slice]:
+    """Objective against each parameter of ``params`` (default all; trials where it is active)."""
     done = _complete(trials)
     done = [done[i] for i in downsample(len(done), max_points)]
     out = []
-    for name in space.names:
+    for name in chosen(space, params, "slice"):
         active = [t for t in done if name in t.params]
         p = space[name]
         out.append(Slice(name, [t.params[name] for t in active],
@@ -194,13 +266,18 @@ class Curve:
 
 
 def learning_curves(trials: Sequence[FrozenTrial], objective: int = 0,
-                    max_curves: int = 200) -> list[Curve]:
-    """Reported values by step for trials with reports (pruned ones included), at most
-    ``max_curves`` (evenly chosen by trial number)."""
+                    max_curves: int = 200, full: float | None = None) -> list[Curve]:
+    """Reported values by step for trials with reports (pruned ones included, and those
+    stopped below the ``full`` budget marked PRUNED), at most ``max_curves`` (evenly chosen
+    by trial number)."""
     with_reports = [t for t in trials if t.reports]
     picked = [with_reports[i] for i in downsample(len(with_reports), max_curves)]
     return [Curve(t.number, [r.step for r in t.reports], [r.values[objective] for r in t.reports],
-                  t.state) for t in picked]
+                  _shown(t, full)) for t in picked]
+
+
+def _shown(t: FrozenTrial, full: float | None) -> TrialState:
+    return TrialState.PRUNED if is_stopped_early(t, full) else t.state
 
 
 @dataclass(frozen=True)
@@ -273,7 +350,7 @@ class Span:
 
 
 def timeline(trials: Sequence[FrozenTrial], now: float | None = None,
-             max_spans: int = 3000) -> list[Span]:
+             max_spans: int = 3000, full: float | None = None) -> list[Span]:
     """Which worker ran which trial when (``system_attrs["worker"]``, started/completed);
     the last ``max_spans`` trials to start."""
     started = [t for t in trials if t.started_at is not None]
@@ -283,5 +360,5 @@ def timeline(trials: Sequence[FrozenTrial], now: float | None = None,
         w = t.system_attrs.get("worker") or {}
         label = f"{w.get('host', '?')}:{w.get('pid', '?')}" if w else "unknown"
         end = t.completed_at if t.completed_at is not None else (now or t.started_at)
-        out.append(Span(label, t.number, float(t.started_at), float(end), t.state))  # type: ignore[arg-type]
+        out.append(Span(label, t.number, float(t.started_at), float(end), _shown(t, full)))  # type: ignore[arg-type]
     return out

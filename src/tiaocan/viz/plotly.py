@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import json
+import math
 import os
 import warnings
 from collections.abc import Sequence
@@ -21,6 +22,7 @@ from tiaocan.viz import data as D
 __all__ = [
     "contour_figure",
     "curves_figure",
+    "edf_figure",
     "history_figure",
     "importance_figure",
     "parallel_figure",
@@ -49,17 +51,42 @@ def _figure(traces: list[Any], title: str, **layout: Any) -> Any:
     return fig
 
 
-def history_figure(h: D.History, title: str = "Optimization history") -> Any:
+def history_figure(h: D.History, title: str = "Optimization history", metric: str = "objective",
+                   budget_name: str | None = None) -> Any:
+    """Trials as points (coloured by budget in a multi-fidelity study, crosses for those
+    stopped early) and the best so far among the trials that ran to the full budget."""
     go = _go()
-    return _figure([
-        go.Scatter(x=h.numbers, y=h.values, mode="markers", name="objective",
-                     marker={"size": 5, "opacity": 0.6}),
-        go.Scatter(x=h.best_numbers, y=h.best_values, mode="lines", name="best so far",
-                   line={"shape": "hv", "width": 2}),
-    ], f"{title} ({h.n_total} complete trials)", xaxis_title="trial", yaxis_title="objective")
+    stopped = h.stopped or [False] * len(h.numbers)
+    levels = sorted({b for b in h.budgets if b is not None})
+    log = _spread(levels)  # a halving ladder's rungs are evenly spaced on a log scale
+    traces = []
+    for flag, name, symbol in ((False, "complete", "circle"), (True, "pruned (stopped early)", "x")):
+        idx = [i for i, s in enumerate(stopped) if s == flag]
+        if flag and not idx:
+            continue
+        marker: dict[str, Any] = {"size": 6, "opacity": 0.7, "symbol": symbol}
+        if levels:
+            marker.update(coloraxis="coloraxis", color=[
+                math.log10(h.budgets[i]) if log else h.budgets[i] for i in idx])  # type: ignore[arg-type]
+        traces.append(go.Scatter(
+            x=[h.numbers[i] for i in idx], y=[h.values[i] for i in idx], mode="markers",
+            name=name if levels or any(stopped) else metric, marker=marker,
+            text=[f"budget {h.budgets[i]:g}" for i in idx] if levels else None))
+    traces.append(go.Scatter(x=h.best_numbers, y=h.best_values, mode="lines",
+                             name="best so far (full budget)" if levels else "best so far",
+                             line={"shape": "hv", "width": 2, "color": "#d62728"}))
+    layout: dict[str, Any] = {"xaxis_title": "trial", "yaxis_title": metric}
+    if levels:
+        bar: dict[str, Any] = {"title": {"text": budget_name or "budget"}}
+        if log:
+            bar.update(tickvals=[math.log10(v) for v in levels], ticktext=[f"{v:g}" for v in levels])
+        layout["coloraxis"] = {"colorscale": "Viridis", "colorbar": bar}
+    sub = f"{h.n_total} trials" + (f", {h.n_stopped} stopped early" if h.n_stopped else "")
+    return _figure(traces, f"{title}: {metric} ({sub})", **layout)
 
 
-def parallel_figure(p: D.Parallel, title: str = "Parallel coordinates") -> Any:
+def parallel_figure(p: D.Parallel, title: str = "Parallel coordinates",
+                    names: Sequence[str] = ("objective",), objective: int = 0) -> Any:
     go = _go()
     dims = []
     for a in p.axes:
@@ -67,23 +94,29 @@ def parallel_figure(p: D.Parallel, title: str = "Parallel coordinates") -> Any:
         if a.ticks:
             dim.update(tickvals=[v for v, _ in a.ticks], ticktext=[t for _, t in a.ticks])
         dims.append(dim)
-    dims.append({"label": "objective", "values": p.objective})
-    line = {"color": p.objective, "colorscale": "Viridis", "showscale": True}
-    fig = _figure([go.Parcoords(dimensions=dims, line=line)], title)
+    if len(names) > 1 and p.values:
+        dims += [{"label": n, "values": [v[i] for v in p.values]} for i, n in enumerate(names)]
+    else:
+        dims.append({"label": names[objective], "values": p.objective})
+    line = {"color": p.objective, "colorscale": "Viridis", "showscale": True,
+            "colorbar": {"title": {"text": names[objective]}}}
+    fig = _figure([go.Parcoords(dimensions=dims, line=line)], f"{title}: {names[objective]}")
     fig.update_layout(margin={"l": 60, "r": 40, "t": 100, "b": 30})  # room for the axis labels
     return fig
 
 
-def importance_figure(importance: Any, title: str = "Hyperparameter importance (fANOVA)") -> Any:
+def importance_figure(importance: Any, title: str = "Hyperparameter importance (fANOVA)",
+                      metric: str = "objective") -> Any:
     go = _go()
     ranked = list(reversed(importance.ranked()))
     names = [n for n, _ in ranked]
     return _figure([go.Bar(x=[v for _, v in ranked], y=names, orientation="h",
                            error_x={"type": "data", "array": [importance.std[n] for n in names]})],
-                   title, xaxis_title="fraction of variance", xaxis_tickformat=".0%")
+                   f"{title}: {metric}", xaxis_title=f"fraction of the variance of {metric}",
+                   xaxis_tickformat=".0%")
 
 
-def slice_figure(slices: Sequence[D.Slice], title: str = "Slice") -> Any:
+def slice_figure(slices: Sequence[D.Slice], title: str = "Slice", metric: str = "objective") -> Any:
     sp: Any = require("plotly.subplots", "viz", "plots")
     go = _go()
     n = max(1, len(slices))
@@ -94,18 +127,21 @@ def slice_figure(slices: Sequence[D.Slice], title: str = "Slice") -> Any:
                                                "colorscale": "Blues"}), row=1, col=i)
         if s.log:
             fig.update_xaxes(type="log", row=1, col=i)
-    fig.update_layout(title=title, template="plotly_white", margin={"l": 50, "r": 20, "t": 60, "b": 40})
+    fig.update_yaxes(title_text=metric, row=1, col=1)
+    fig.update_layout(title=f"{title}: {metric}", template="plotly_white",
+                      margin={"l": 50, "r": 20, "t": 60, "b": 40})
     return fig
 
 
-def contour_figure(c: D.Contour, log_x: bool = False, log_y: bool = False) -> Any:
+def contour_figure(c: D.Contour, log_x: bool = False, log_y: bool = False,
+                   metric: str = "objective") -> Any:
     go = _go()
     fig = _figure([
         go.Contour(x=c.x_edges, y=c.y_edges, z=c.z, connectgaps=True, colorscale="Viridis",
-                   colorbar={"title": "objective"}),
+                   colorbar={"title": {"text": metric}}),
         go.Scatter(x=c.points_x, y=c.points_y, mode="markers", name="trials",
                    marker={"size": 4, "color": "white", "line": {"width": 1, "color": "black"}}),
-    ], f"Contour: {c.x_name} × {c.y_name}", xaxis_title=c.x_name, yaxis_title=c.y_name)
+    ], f"Contour of {metric}: {c.x_name} × {c.y_name}", xaxis_title=c.x_name, yaxis_title=c.y_name)
     if log_x:
         fig.update_xaxes(type="log")
     if log_y:
@@ -113,7 +149,8 @@ def contour_figure(c: D.Contour, log_x: bool = False, log_y: bool = False) -> An
     return fig
 
 
-def curves_figure(curves: Sequence[D.Curve], title: str = "Learning curves") -> Any:
+def curves_figure(curves: Sequence[D.Curve], title: str = "Learning curves",
+                  metric: str = "reported value") -> Any:
     go = _go()
     traces = []
     for c in curves:
@@ -124,11 +161,11 @@ def curves_figure(curves: Sequence[D.Curve], title: str = "Learning curves") -> 
             line={"color": _STATE_COLORS.get(c.state, "#444"), "width": 1,
                       "dash": "dot" if pruned else "solid"},
             marker={"symbol": "x", "size": 5} if pruned else None, opacity=0.7))
-    return _figure(traces, f"{title} (orange dotted: pruned)", xaxis_title="step",
-                   yaxis_title="reported value")
+    return _figure(traces, f"{title}: {metric} (orange dotted: pruned)", xaxis_title="step",
+                   yaxis_title=metric)
 
 
-def rungs_figure(r: D.Rungs, title: str = "Rungs (trials by budget)") -> Any:
+def rungs_figure(r: D.Rungs, title: str = "Rungs (trials by budget)", metric: str = "value") -> Any:
     go = _go()
     brackets = sorted({p[3] for p in r.points})
     traces = []
@@ -138,8 +175,8 @@ def rungs_figure(r: D.Rungs, title: str = "Rungs (trials by budget)") -> Any:
                                    name=f"bracket {b}", text=[f"trial {p[2]}" for p in pts],
                                    marker={"size": 6, "opacity": 0.6}))
     counts = ", ".join(f"{b:g}: {n}" for b, n in r.counts.items())
-    return _figure(traces, title, xaxis_title=f"budget (trials per budget: {counts})",
-                   yaxis_title="value", xaxis_type="log" if _spread(list(r.counts)) else None)
+    return _figure(traces, f"{title}: {metric}", xaxis_title=f"budget (trials per budget: {counts})",
+                   yaxis_title=metric, xaxis_type="log" if _spread(list(r.counts)) else None)
 
 
 def _spread(levels: list[float]) -> bool:
@@ -157,7 +194,19 @@ def pareto_figure(p: D.Pareto, names: Sequence[str] = ("objective 0", "objective
                      name="dominated", marker={"color": "#aaa", "size": 5}),
         go.Scatter(x=[v[0] for v in front], y=[v[1] for v in front], mode="lines+markers",
                    name="Pareto front", line={"shape": "hv"}, marker={"color": "#d62728", "size": 7}),
-    ], "Pareto front", xaxis_title=names[0], yaxis_title=names[1])
+    ], f"Pareto front: {names[0]} × {names[1]}", xaxis_title=names[0], yaxis_title=names[1])
+
+
+def edf_figure(e: D.Edf, metric: str = "objective", budget_name: str | None = None,
+               title: str = "Empirical distribution") -> Any:
+    """The EDF: for each value, the fraction of trials at or below it (one line per budget)."""
+    go = _go()
+    traces = []
+    for level, xs, ys in zip(e.levels, e.values, e.fractions):
+        label = "all trials" if level is None else f"{budget_name or 'budget'} {level:g} ({len(xs)})"
+        traces.append(go.Scatter(x=xs, y=ys, mode="lines", name=label, line={"shape": "hv"}))
+    return _figure(traces, f"{title}: {metric}", xaxis_title=metric,
+                   yaxis_title="fraction of trials ≤ value", yaxis_range=[0, 1.02])
 
 
 def timeline_figure(spans: Sequence[D.Span], title: str = "Worker timeline") -> Any:

@@ -31,7 +31,11 @@
   const nextFrame = () => new Promise(r => requestAnimationFrame(() => setTimeout(r, 0)));
   async function getJSON(url) {
     const r = await fetch(url, { cache: "no-store" });
-    if (!r.ok) throw new Error(url + ": " + r.status);
+    if (!r.ok) {
+      let msg = url + ": " + r.status;
+      try { msg = (await r.json()).error || msg; } catch (e) { /* not JSON */ }
+      throw new Error(msg);
+    }
     return r.json();
   }
 
@@ -44,9 +48,12 @@
 
   function studyPage(data) {
     const q = encodeURIComponent(data.study);
-    const s = { offset: 0, limit: 50, sort: "number", desc: true, state: "", query: "", cursor: -1, plotCursor: -1 };
-    const columns = [["number", "#"], ["state", "state"], ["value", "value"], ["budget", "budget"],
-                     ["duration", "duration (s)"]].concat(data.params.map(p => ["param:" + p, p]));
+    const s = { offset: 0, limit: 50, sort: "number", desc: true, state: "", query: "", cursor: -1,
+                plotCursor: -1, choice: "" };
+    const metrics = data.metrics;
+    const valueColumns = metrics.length === 1 ? [["value", metrics[0]]] : metrics.map((m, i) => ["value_" + i, m]);
+    const columns = [["number", "#"], ["state", "state"]].concat(valueColumns,
+                     [["budget", "budget"], ["duration", "duration (s)"]], data.params.map(p => ["param:" + p, p]));
     const thead = document.querySelector("#trials thead");
     const tbody = document.querySelector("#trials tbody");
     const tr = el("tr");
@@ -64,7 +71,13 @@
     async function loadTable() {
       const url = `/api/trials?study=${q}&offset=${s.offset}&limit=${s.limit}&sort=${encodeURIComponent(s.sort)}` +
         `&desc=${s.desc ? 1 : 0}&state=${encodeURIComponent(s.state)}&q=${encodeURIComponent(s.query)}`;
-      const page = await getJSON(url);
+      let page;
+      try { page = await getJSON(url); } catch (e) {
+        const info = document.getElementById("page-info");
+        info.textContent = String(e.message || e); info.className = "error";
+        return;
+      }
+      document.getElementById("page-info").className = "";
       s.total = page.total;
       const rows = document.createDocumentFragment();
       for (const t of page.rows) {
@@ -73,8 +86,10 @@
         const a = el("a", t.number);
         a.href = `/trial?study=${q}&number=${t.number}`;
         const c0 = el("td"); c0.appendChild(a); row.appendChild(c0);
-        row.appendChild(el("td", t.state, "state-" + t.state));
-        row.appendChild(el("td", fmt(t.values)));
+        const st = el("td", t.state, "state-" + t.state);
+        if (t.stopped_at !== null && t.stopped_at !== undefined) st.title = "stopped at budget " + fmt(t.stopped_at);
+        row.appendChild(st);
+        for (let i = 0; i < metrics.length; i++) row.appendChild(el("td", fmt(t.values ? t.values[i] : null)));
         row.appendChild(el("td", fmt(t.budget)));
         row.appendChild(el("td", fmt(t.duration)));
         for (const p of data.params) row.appendChild(el("td", fmt(t.params[p])));
@@ -93,10 +108,14 @@
     }
 
     async function loadPlots() {
-      const [res] = await Promise.all([getJSON(`/api/plots?study=${q}`), loadPlotly()]);
-      if (res.cursor === s.plotCursor) return;
-      s.plotCursor = res.cursor;
+      const choice = s.choice;
+      const [res] = await Promise.all([getJSON(`/api/plots?study=${q}${choice}`), loadPlotly()]);
+      if (res.cursor === s.plotCursor && choice === s.drawnChoice) return;
+      s.plotCursor = res.cursor; s.drawnChoice = choice;
       const box = document.getElementById("plots");
+      for (const div of Array.from(box.children)) {  // a plot the new choice does not draw
+        if (!(div.id.slice(5) in res.plots)) div.remove();
+      }
       for (const [name, fig] of Object.entries(res.plots)) {
         let div = document.getElementById("plot-" + name);
         if (!div) { div = el("div", null, "plot"); div.id = "plot-" + name; box.appendChild(div); }
@@ -116,7 +135,8 @@
         const sum = await getJSON(`/api/summary?study=${q}`);
         const counts = Object.entries(sum.counts).filter(([, n]) => n > 0).map(([k, n]) => `${n} ${k}`).join(" · ");
         document.getElementById("counts").textContent =
-          `${sum.total} trials` + (counts ? ` — ${counts}` : "") + (sum.best !== null ? ` — best ${fmt(sum.best)}` : "");
+          `${sum.total} trials` + (counts ? ` — ${counts}` : "") +
+          (sum.best !== null ? ` — best ${metrics[0]} ${fmt(sum.best)}` : "");
         if (sum.cursor !== s.cursor) {
           s.cursor = sum.cursor;
           await loadTable();
@@ -126,6 +146,38 @@
       setTimeout(poll, POLL_MS);
     }
 
+    function option(select, value, label, selected) {
+      const o = el("option", label); o.value = value; o.selected = !!selected; select.appendChild(o);
+    }
+    function plotControls() {
+      const obj = document.getElementById("c-objective");
+      metrics.forEach((m, i) => option(obj, String(i), m, i === 0));
+      obj.parentNode.hidden = metrics.length < 2;
+      const cx = document.getElementById("c-contour-x"), cy = document.getElementById("c-contour-y");
+      const pair = data.numeric.length >= 2 ? data.numeric : data.params;
+      data.params.forEach(p => { option(cx, p, p, p === pair[0]); option(cy, p, p, p === pair[1]); });
+      cx.parentNode.hidden = data.params.length < 2;
+      for (const id of ["c-slice", "c-parallel"]) {
+        const sel = document.getElementById(id);
+        data.params.forEach(p => option(sel, p, p, true));
+      }
+      const changed = () => {
+        const picked = id => Array.from(document.getElementById(id).selectedOptions).map(o => o.value);
+        let c = "";
+        if (metrics.length > 1) c += "&objective=" + obj.value;
+        if (cx.value && cy.value && cx.value !== cy.value) c += "&contour=" + encodeURIComponent(cx.value + "," + cy.value);
+        for (const [id, key] of [["c-slice", "slice"], ["c-parallel", "parallel"]]) {
+          const p = picked(id);
+          if (p.length && p.length < data.params.length) c += `&${key}=` + encodeURIComponent(p.join(","));
+        }
+        s.choice = c;
+        loadPlots().catch(e => console.error(e));
+      };
+      for (const id of ["c-objective", "c-contour-x", "c-contour-y", "c-slice", "c-parallel"]) {
+        document.getElementById(id).addEventListener("change", changed);
+      }
+    }
+    plotControls();
     document.getElementById("f-state").addEventListener("change", e => { s.state = e.target.value; s.offset = 0; loadTable(); });
     document.getElementById("f-query").addEventListener("input", e => { s.query = e.target.value; s.offset = 0; loadTable(); });
     document.getElementById("f-limit").addEventListener("change", e => { s.limit = +e.target.value; s.offset = 0; loadTable(); });

@@ -1,0 +1,72 @@
+"""A cell genotype in NAS-Bench-201 notation drawn as a small DAG (inline SVG, no script).
+
+``|conv_3x3~0|+|skip_connect~0|none~1|+|conv_1x1~0|avg_pool_3x3~1|conv_3x3~2|`` lists, for
+node ``j = 1, 2, ...``, the incoming edges ``op~i`` from earlier nodes ``i < j`` (groups
+separated by ``+``). Node 0 is the cell's input, the last node its output. Op names are user
+strings: every one goes through :func:`html.escape`.
+
+>>> edges = parse("|conv_3x3~0|+|skip_connect~0|none~1|")
+>>> edges
+[(0, 1, 'conv_3x3'), (0, 2, 'skip_connect'), (1, 2, 'none')]
+>>> svg(edges).startswith("<svg")
+True
+"""
+
+from __future__ import annotations
+
+import re
+from html import escape
+
+__all__ = ["parse", "svg"]
+
+_EDGE = re.compile(r"([^|~+]+)~(\d+)")
+_COLORS = {"none": "#9ca3af", "skip_connect": "#2ca02c", "conv_1x1": "#1f77b4",
+           "conv_3x3": "#d62728", "avg_pool_3x3": "#9467bd"}
+_MAX_NODES = 16
+
+
+def parse(genotype: object) -> list[tuple[int, int, str]] | None:
+    """``(from, to, op)`` edges of a genotype string, or None when it is not one."""
+    if not isinstance(genotype, str) or "~" not in genotype or len(genotype) > 4000:
+        return None
+    edges = []
+    groups = genotype.strip().split("+")
+    if len(groups) >= _MAX_NODES:
+        return None
+    for j, group in enumerate(groups, start=1):
+        cells = [c for c in group.strip().split("|") if c.strip()]
+        if not cells:
+            return None
+        for cell in cells:
+            m = _EDGE.fullmatch(cell.strip())
+            if m is None or int(m.group(2)) >= j:
+                return None
+            edges.append((int(m.group(2)), j, m.group(1).strip()))
+    return edges
+
+
+def svg(edges: list[tuple[int, int, str]], step: int = 150) -> str:
+    """The DAG: nodes on a line, each edge an arc above it labelled with its op."""
+    n = max(j for _, j, _ in edges) + 1
+    rise = 34  # height per node skipped, so longer edges arc higher and labels do not collide
+    top = 30 + rise * max(j - i for i, j, _ in edges)
+    width, height, y = 60 + step * (n - 1), top + 50, top + 10
+    parts = [f'<svg class="genotype" xmlns="http://www.w3.org/2000/svg" width="{width}" '
+             f'height="{height}" viewBox="0 0 {width} {height}" role="img" '
+             f'aria-label="cell genotype">']
+    for i, j, op in edges:
+        x0, x1 = 30 + step * i, 30 + step * j
+        peak = y - rise * (j - i) - 10
+        color = _COLORS.get(op, "#444")
+        dash = ' stroke-dasharray="4 3"' if op == "none" else ""
+        parts.append(f'<path class="edge" d="M{x0},{y} Q{(x0 + x1) / 2},{2 * peak - y} {x1},{y}" '
+                     f'fill="none" stroke="{color}" stroke-width="2"{dash}/>')
+        parts.append(f'<text class="op" x="{(x0 + x1) / 2}" y="{peak - 3}" text-anchor="middle" '
+                     f'font-size="11" fill="{color}">{escape(op)}</text>')
+    for k in range(n):
+        label = "in" if k == 0 else "out" if k == n - 1 else str(k)
+        parts.append(f'<circle class="node" cx="{30 + step * k}" cy="{y}" r="13" fill="#fff" '
+                     f'stroke="#1f2937" stroke-width="1.5"/><text x="{30 + step * k}" y="{y + 4}" '
+                     f'text-anchor="middle" font-size="10">{label}</text>')
+    parts.append("</svg>")
+    return "".join(parts)
