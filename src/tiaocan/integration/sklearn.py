@@ -13,7 +13,7 @@ parameter (``max_iter``, ``n_estimators``) or of a fraction of the training data
 >>> X, y = load_iris(return_X_y=True)
 >>> search = SearchCV(LogisticRegression(max_iter=500), {"C": tc.Float(1e-3, 1e2, log=True)},
 ...                   n_trials=6, cv=3, random_state=0).fit(X, y)
->>> len(search.cv_results_["params"]), search.best_score_ > 0.9
+>>> len(search.cv_results_["params"]), bool(search.best_score_ > 0.9)
 (6, True)
 """
 
