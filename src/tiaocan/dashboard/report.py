@@ -31,14 +31,29 @@ def _best_rows(study: Study, trials: list[FrozenTrial], limit: int) -> str:
     sign = study.directions[0].sign
     done.sort(key=lambda t: sign * t.values[0])  # type: ignore[index]
     names = list(study.space.names)
-    head = "".join(f"<th>{escape(h)}</th>" for h in ["#", "value", "budget", *names, "note"])
+    head = "".join(f"<th>{escape(h)}</th>" for h in ["#", "value", "budget", "objective s",
+                                                     "proposal s", *names, "note"])
     rows = []
     for t in done[:limit]:
         cells = [str(t.number), ", ".join(f"{v:.6g}" for v in t.values or ()),
-                 "–" if t.budget is None else f"{t.budget:g}"]
+                 "–" if t.budget is None else f"{t.budget:g}", _fmt(t.duration),
+                 _fmt(t.system_attrs.get("propose_seconds"))]
         cells += [_fmt(t.params.get(n)) for n in names] + [_fmt(t.user_attrs.get("note"))]
         rows.append("<tr>" + "".join(f"<td>{escape(c)}</td>" for c in cells) + "</tr>")
     return f'<table class="grid"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
+
+
+def _time_line(trials: list[FrozenTrial]) -> str:
+    """The sampler's proposal time beside the objective's, per trial and in total."""
+    propose = [float(t.system_attrs["propose_seconds"]) for t in trials
+               if isinstance(t.system_attrs.get("propose_seconds"), (int, float))]
+    run = [t.duration for t in trials if t.duration is not None]
+    if not propose or not run:
+        return ""
+    med = sorted(propose)[len(propose) // 2], sorted(run)[len(run) // 2]
+    share = sum(propose) / max(sum(propose) + sum(run), 1e-12)
+    return (f"time per trial (median): proposal {med[0]:.3g} s, objective {med[1]:.3g} s; "
+            f"proposals took {share:.0%} of the time spent in proposals and objectives")
 
 
 def _fmt(v: Any) -> str:
@@ -74,6 +89,12 @@ def report_html(study: Study, top: int = 50) -> str:
         parts.append(f'<p class="note">{escape(str(note))}</p>')
     parts.append('<p class="counts">' + escape(f"{len(trials)} trials — " + " · ".join(
         f"{n} {k}" for k, n in counts.items() if n)) + "</p>")
+    from tiaocan.study_config import describe_search
+
+    parts.append(f'<p class="search">{escape(describe_search(study))}</p>')
+    timing = _time_line(trials)
+    if timing:
+        parts.append(f'<p class="timing">{escape(timing)}</p>')
     if text:
         parts.append(f'<pre class="summary">{escape(text)}</pre>')
     parts.append('<section class="plots">')
