@@ -1,0 +1,86 @@
+"""What users rely on, on every storage (in memory, a SQLite file, a real PostgreSQL server):
+Ctrl-C and resume, grid and candidate exhaustion, learning curves, deletion."""
+
+from __future__ import annotations
+
+import pytest
+
+import tiaocan as tc
+from tiaocan.errors import TiaocanError
+from tiaocan.samplers import CandidateSampler, GridSampler
+from tiaocan.storage import get_storage
+from tiaocan.trial import TrialState
+
+SPACE = tc.Space(x=tc.Float(0.0, 1.0), k=tc.Int(1, 3))
+
+
+def test_ctrl_c_marks_the_trial_and_resume_runs_it_first(storage_url: str) -> None:
+    study = tc.create_study(name="c", space=SPACE, storage=storage_url, sampler="random", seed=1)
+
+    def interrupted(trial: tc.Trial) -> float:
+        if trial.number == 2:
+            raise KeyboardInterrupt
+        return trial.params["x"]
+
+    with pytest.raises(KeyboardInterrupt):
+        study.optimize(interrupted, n_trials=5, show_progress=False)
+    trials = study.trials
+    assert [t.state for t in trials[:3]] == [TrialState.COMPLETE, TrialState.COMPLETE,
+                                             TrialState.FAILED]
+    assert "interrupted" in (trials[2].error or "")
+    assert not [t for t in trials if t.state is TrialState.RUNNING]
+    study.optimize(lambda t: t.params["x"], n_trials=3, show_progress=False)
+    retried = [t for t in study.trials if t.system_attrs.get("retry_of") == 2]
+    assert len(retried) == 1 and retried[0].params == trials[2].params
+    assert retried[0].state is TrialState.COMPLETE
+    assert not [t for t in study.trials if t.state in (TrialState.RUNNING, TrialState.WAITING)]
+
+
+def test_grid_is_exhausted_once_with_every_point_run_once(storage_url: str) -> None:
+    space = tc.Space(x=tc.Float(0.0, 1.0), c=tc.Categorical(["a", "b"]))
+    study = tc.create_study(name="g", space=space, storage=storage_url,
+                            sampler=GridSampler(points_per_float=4), seed=0)
+    # two workers: threads on an in-memory study, processes on the databases
+    study.optimize(lambda t: t.params["x"], n_trials=30, show_progress=False, n_workers=2)
+    configs = [(t.params["x"], t.params["c"]) for t in study.trials]
+    assert len(configs) == 8 and len(set(configs)) == 8
+    assert all(t.state is TrialState.COMPLETE for t in study.trials)
+
+
+def test_candidates_each_start_once(storage_url: str) -> None:
+    configs = [{"x": i / 10, "k": 1 + i % 3} for i in range(6)]
+    study = tc.create_study(name="cand", space=SPACE, storage=storage_url,
+                            sampler=CandidateSampler(configs, sampler="random"), seed=0)
+    study.optimize(lambda t: t.params["x"], n_trials=20, show_progress=False, n_workers=2)
+    seen = sorted((t.params["x"], t.params["k"]) for t in study.trials)
+    assert seen == sorted((c["x"], c["k"]) for c in configs)
+
+
+def test_learning_curves_survive_a_reopen(storage_url: str) -> None:
+    study = tc.create_study(name="r", space=SPACE, storage=storage_url, sampler="random", seed=0)
+
+    def objective(trial: tc.Trial) -> float:
+        for step in (0.25, 0.5, 1.0):
+            trial.report(trial.params["x"] * step, step=step)
+        return trial.params["x"]
+
+    study.optimize(objective, n_trials=3, show_progress=False)
+    again = tc.load_study("r", storage=study.storage if storage_url == ":memory:" else storage_url)
+    for before, after in zip(study.trials, again.trials):
+        assert [r.step for r in after.reports] == [0.25, 0.5, 1.0]
+        assert [r.values for r in after.reports] == [r.values for r in before.reports]
+
+
+def test_deleting_a_study_keeps_the_others_and_frees_its_name(storage_url: str) -> None:
+    storage = get_storage(storage_url)
+    keep = tc.create_study(name="keep", space=SPACE, storage=storage, sampler="random", seed=0)
+    gone = tc.create_study(name="gone", space=SPACE, storage=storage, sampler="random", seed=0)
+    keep.optimize(lambda t: t.params["x"], n_trials=2, show_progress=False)
+    gone.optimize(lambda t: t.params["x"], n_trials=3, show_progress=False)
+    tc.delete_study("gone", storage=storage)
+    assert [s.name for s in tc.list_studies(storage)] == ["keep"]
+    assert len(keep.trials) == 2
+    with pytest.raises(TiaocanError):
+        tc.load_study("gone", storage=storage)
+    fresh = tc.create_study(name="gone", space=SPACE, storage=storage, sampler="random", seed=0)
+    assert fresh.trials == []
