@@ -18,11 +18,13 @@ $(VENV)/.installed: $(BIN)/python pyproject.toml constraints.txt
 	$(PIP) install -c constraints.txt -e ".[all,torch,tensorboard,mlflow,test]"
 	touch $@
 
-# Debian packages the tests use: a PostgreSQL server and headless Chromium.
+# Debian packages the tests use: a PostgreSQL server, headless Chromium, tmux (a real terminal
+# for the progress display).
 system-deps:
-	@if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || ! command -v chromium >/dev/null; then \
+	@if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || ! command -v chromium >/dev/null \
+			|| ! command -v tmux >/dev/null; then \
 		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
-			postgresql chromium chromium-driver; \
+			postgresql chromium chromium-driver tmux; \
 	fi
 
 demo: $(VENV)/.installed
