@@ -22,6 +22,13 @@ from tiaocan.errors import ConfigError
 __all__ = ["Categorical", "Condition", "Float", "Int", "Param", "describe"]
 
 Condition = tuple[tuple[str, tuple[Any, ...]], ...]
+# Below 1e-9 of the bounds' magnitude, low + k * step drifts off the grid by more than the
+# tolerance `contains` allows (float has 2**-52 relative precision).
+_MIN_RELATIVE_STEP = 1e-9
+# Int bounds stay where floats count every integer (samplers model in floats).
+_MAX_INT = 2**53
+# A stepped Float with more steps than this is listed by GridSampler at `n` points, not all.
+_MAX_GRID_STEPS = 10_000
 _JSON_SCALARS = (str, int, float, bool, type(None))
 
 
@@ -88,6 +95,9 @@ class Float(_Base):
             raise ConfigError(
                 f"parameter '{name}': a log-scale Float needs low > 0, received low={self.low!r}"
             )
+        if not math.isfinite(float(self.high) - float(self.low)):
+            raise ConfigError(f"parameter '{name}': high - low must be a finite float, received "
+                              f"low={self.low!r}, high={self.high!r}")
         if self.step is not None:
             _check_number(name, "step", self.step)
             if self.log or not 0 < self.step <= self.high - self.low:
@@ -95,6 +105,12 @@ class Float(_Base):
                     f"parameter '{name}': step must be in (0, high - low] and not combined "
                     f"with log=True, received step={self.step!r}, log={self.log!r}"
                 )
+            finest = _MIN_RELATIVE_STEP * max(abs(float(self.low)), abs(float(self.high)))
+            if self.step < finest:
+                raise ConfigError(
+                    f"parameter '{name}': step must be at least {finest:.3g} (1e-9 of the "
+                    f"largest bound: finer steps are below float precision), received "
+                    f"step={self.step!r}; leave step=None for a continuous parameter")
 
     @property
     def _n_steps(self) -> int:
@@ -133,8 +149,10 @@ class Float(_Base):
         return True
 
     def grid(self, n: int) -> list[float]:
-        if self.step is not None:
+        if self.step is not None and self._n_steps <= max(n, _MAX_GRID_STEPS):
             return [self.from_unit((k + 0.5) / self._n_steps) for k in range(self._n_steps)]
+        if self.step is not None:  # too many steps to list: n of them, evenly spread
+            return sorted({self.from_unit(u) for u in np.linspace(0.0, 1.0, n)})
         return [self.from_unit(u) for u in np.linspace(0.0, 1.0, n)]
 
     def to_json(self) -> dict[str, Any]:
@@ -155,8 +173,11 @@ class Int(_Base):
         for label, v in (("low", self.low), ("high", self.high), ("step", self.step)):
             if isinstance(v, bool) or not isinstance(v, (int, np.integer)):
                 raise ConfigError(
-                    f"parameter '{name}': Int {label} must be an integer, received {v!r}"
+                    f"parameter '{name}': Int {label} must be an integer, received {_short(v)}"
                 )
+            if abs(int(v)) > _MAX_INT:
+                raise ConfigError(f"parameter '{name}': Int {label} must be within ±2**53 "
+                                  f"(integers floats count exactly), received {_short(v)}")
         if not self.low < self.high:
             raise ConfigError(
                 f"parameter '{name}': Int needs low < high, received low={self.low!r}, "
@@ -233,10 +254,10 @@ class Categorical(_Base):
                 f"parameter '{name}': Categorical needs at least one choice, received []"
             )
         for c in self.choices:
-            if not isinstance(c, _JSON_SCALARS):
+            if not isinstance(c, _JSON_SCALARS) or (isinstance(c, float) and not math.isfinite(c)):
                 raise ConfigError(
-                    f"parameter '{name}': choices must be str, int, float, bool or None, "
-                    f"received {c!r} of type {type(c).__name__}"
+                    f"parameter '{name}': choices must be str, int, float, bool or None (floats "
+                    f"finite), received {_short(c)} of type {type(c).__name__}"
                 )
         if len({(type(c), c) for c in self.choices}) != len(self.choices):
             raise ConfigError(
@@ -278,8 +299,21 @@ _TYPES: dict[str, type] = {"float": Float, "int": Int, "categorical": Categorica
 
 
 def _check_number(name: str, label: str, v: Any) -> None:
-    if isinstance(v, bool) or not isinstance(v, (int, float, np.number)) or not math.isfinite(v):
-        raise ConfigError(f"parameter '{name}': {label} must be a finite number, received {v!r}")
+    try:
+        finite = math.isfinite(v)
+    except (OverflowError, TypeError):  # an int beyond float range (10**400), or no number
+        finite = False
+    if isinstance(v, bool) or not isinstance(v, (int, float, np.number)) or not finite:
+        raise ConfigError(f"parameter '{name}': {label} must be a finite number within float "
+                          f"range, received {_short(v)}")
+
+
+def _short(v: Any) -> str:
+    try:
+        text = repr(v)
+    except Exception:  # an int past Python's digit limit, or a hostile __repr__
+        return f"a {type(v).__name__} too large to print"
+    return text if len(text) <= 80 else text[:40] + f"…({len(text)} characters)"
 
 
 def describe(p: Param) -> str:

@@ -181,19 +181,34 @@ class Space(Mapping[str, Param]):
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Space:
-        params: dict[str, Param] = {}
-        for item in data["params"]:
-            spec = dict(item)
-            name, kind = spec.pop("name"), spec.pop("type")
-            if kind not in _TYPES:
-                raise ConfigError(
-                    f"parameter '{name}': type must be one of {sorted(_TYPES)}, received {kind!r}"
-                )
-            if kind == "categorical":
-                params[name] = Categorical(tuple(spec["choices"]), when=spec.get("when"))
-            else:
-                params[name] = _TYPES[kind](**spec)
-        return cls(params)
+        """The space :meth:`to_json` wrote; stored data of any other shape is a ConfigError."""
+        try:
+            params: dict[str, Param] = {}
+            for item in data["params"]:
+                spec = dict(item)
+                name, kind = spec.pop("name"), spec.pop("type")
+                if not isinstance(name, str) or not isinstance(kind, str):
+                    raise ConfigError(f"parameter names and types must be strings, received "
+                                      f"{name!r:.80}, {kind!r:.80}")
+                if kind not in _TYPES:
+                    raise ConfigError(f"parameter '{name}': type must be one of {sorted(_TYPES)}, "
+                                      f"received {kind!r:.80}")
+                if kind == "categorical":
+                    params[name] = Categorical(_choices(spec["choices"]), when=spec.get("when"))
+                else:
+                    params[name] = _TYPES[kind](**spec)
+            return cls(params)
+        except ConfigError:
+            raise
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise ConfigError(f"a stored space is malformed ({type(exc).__name__}: "
+                              f"{str(exc)[:200]}); expected what Space.to_json writes") from None
+
+
+def _choices(value: Any) -> tuple[Any, ...]:
+    if not isinstance(value, (list, tuple)):
+        raise ConfigError(f"Categorical choices must be a list, received {value!r:.80}")
+    return tuple(value)
 
 
 def _same(a: Any, b: Any) -> bool:

@@ -52,8 +52,10 @@ class Layout:
 
 
 def _edges(p: Float | Int) -> np.ndarray | None:
-    if isinstance(p, Float):
-        return np.linspace(0.0, 1.0, p._n_steps + 1) if p.step is not None else None
+    if isinstance(p, Float):  # a fine step is modelled as continuous, rounded on output
+        if p.step is None or p._n_steps > MAX_CELLS:
+            return None
+        return np.linspace(0.0, 1.0, p._n_steps + 1)
     n = p._n_values
     if n > MAX_CELLS:
         return None
