@@ -2,8 +2,10 @@
 
 Written with TensorBoard's own protos and event writer (no TensorFlow): the experiment
 (hyperparameters with their domains, metric ``objective``) goes to ``<log_dir>``, each trial to
-``<log_dir>/trial-<number>`` with its ``session_start_info``, its reported values as scalars
-``curve`` by step, its final value as scalar ``objective`` and its ``session_end_info``.
+``<log_dir>/trial-<number>`` with its ``session_start_info`` (the budget among the
+hyperparameters in a multi-fidelity study), its reported values as scalars ``curve`` by step
+(fractional steps indexed, true steps in scalar ``step``), its budget and final value as
+scalars ``budget`` and ``objective``, and its ``session_end_info``.
 Needs ``pip install "tiaocan[tensorboard]"``.
 
 >>> # study.add_tracker(TensorBoardTracker("runs/demo"))  # then: tensorboard --logdir runs
@@ -18,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from tiaocan.errors import require
 from tiaocan.space import Categorical, Float, Int
+from tiaocan.tracking.steps import STEP_METRIC, integer_steps
 from tiaocan.trial import FrozenTrial, TrialState
 
 if TYPE_CHECKING:
@@ -77,6 +80,11 @@ class TensorBoardTracker:
                                       domain_interval=api.Interval(min_value=float(p.low),
                                                                    max_value=float(p.high)))
             infos.append(info)
+        if study.fidelity is not None:  # the budget each trial was (last) run at
+            infos.append(api.HParamInfo(name="budget", type=api.DATA_TYPE_FLOAT64,
+                                        domain_interval=api.Interval(
+                                            min_value=float(study.fidelity.low),
+                                            max_value=float(study.fidelity.high))))
         metrics = [api.MetricInfo(name=api.MetricName(tag="objective"))]
         experiment = api.Experiment(name=study.name, hparam_infos=infos, metric_infos=metrics,
                                     time_created_secs=study.record.created_at)
@@ -95,16 +103,26 @@ class TensorBoardTracker:
                 start.hparams[name].number_value = float(value)
             else:
                 start.hparams[name].string_value = str(value)
+        budget = trial.budget if trial.budget is not None else (
+            study.fidelity.high if study.fidelity is not None else None)
+        if budget is not None:
+            start.hparams["budget"].number_value = float(budget)
         events = [self._event(0, self._plugin_summary(meta.SESSION_START_INFO_TAG,
                                                       session_start_info=start))]
-        for r in trial.reports:
-            events.append(self._event(r.step, _scalar(summary, "curve", r.values[0])))
+        steps, indexed = integer_steps(trial.reports)  # fractional steps would collapse to 0
+        for r, step in zip(trial.reports, steps):
+            events.append(self._event(step, _scalar(summary, "curve", r.values[0])))
+            if indexed:
+                events.append(self._event(step, _scalar(summary, STEP_METRIC, r.step)))
+        last = steps[-1] if steps else 0
+        if budget is not None:
+            events.append(self._event(last, _scalar(summary, "budget", budget)))
         if trial.values is not None:
-            events.append(self._event(trial.last_step or 0, _scalar(summary, "objective", trial.values[0])))
+            events.append(self._event(last, _scalar(summary, "objective", trial.values[0])))
         status = {TrialState.COMPLETE: api.STATUS_SUCCESS, TrialState.PRUNED: api.STATUS_SUCCESS,  # stopped early, with a value
                   TrialState.FAILED: api.STATUS_FAILURE}.get(trial.state, api.STATUS_UNKNOWN)
         end = plugin.SessionEndInfo(status=status, end_time_secs=trial.completed_at or time.time())
-        events.append(self._event(trial.last_step or 0, self._plugin_summary(
+        events.append(self._event(last, self._plugin_summary(
             meta.SESSION_END_INFO_TAG, session_end_info=end)))
         self._write(self.log_dir / f"trial-{trial.number:05d}", events)
 
