@@ -25,6 +25,7 @@ COMMAND_MODULES = [
     "tiaocan.cli.report",    # report STUDY -o report.html
     "tiaocan.cli.reproduce", # reproduce STUDY TRIAL
     "tiaocan.cli.note",      # note STUDY [--trial N] TEXT
+    "tiaocan.cli.import_optuna",  # import-optuna --from OPTUNA_URL [--study NAME] --to URL
 ]
 
 
