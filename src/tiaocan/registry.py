@@ -69,7 +69,11 @@ def lookup(role: str, name: str) -> type:
         raise UnregisteredClassError(_refusal(role, name))
     if name in BUILTINS[role]:
         module_name, _, qualname = name.rpartition(".")
-        cls = getattr(importlib.import_module(module_name), qualname, None)
+        try:
+            cls = getattr(importlib.import_module(module_name), qualname, None)
+        except ImportError as exc:  # a built-in whose optional dependency is missing here
+            raise UnregisteredClassError(f"the stored {role} {name!r} cannot be loaded here: "
+                                         f"{exc}") from None
         if isinstance(cls, type):
             return cls
     for ep in entry_points(group=group):

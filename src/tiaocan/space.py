@@ -181,28 +181,42 @@ class Space(Mapping[str, Param]):
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Space:
-        """The space :meth:`to_json` wrote; stored data of any other shape is a ConfigError."""
-        try:
-            params: dict[str, Param] = {}
-            for item in data["params"]:
-                spec = dict(item)
-                name, kind = spec.pop("name"), spec.pop("type")
-                if not isinstance(name, str) or not isinstance(kind, str):
-                    raise ConfigError(f"parameter names and types must be strings, received "
-                                      f"{name!r:.80}, {kind!r:.80}")
-                if kind not in _TYPES:
-                    raise ConfigError(f"parameter '{name}': type must be one of {sorted(_TYPES)}, "
-                                      f"received {kind!r:.80}")
-                if kind == "categorical":
-                    params[name] = Categorical(_choices(spec["choices"]), when=spec.get("when"))
-                else:
-                    params[name] = _TYPES[kind](**spec)
-            return cls(params)
-        except ConfigError:
-            raise
-        except (KeyError, TypeError, ValueError, AttributeError) as exc:
-            raise ConfigError(f"a stored space is malformed ({type(exc).__name__}: "
-                              f"{str(exc)[:200]}); expected what Space.to_json writes") from None
+        """The space :meth:`to_json` wrote; a definition of any other shape is a ConfigError."""
+        items = data.get("params") if isinstance(data, Mapping) else None
+        if not isinstance(items, list):
+            raise ConfigError(f"a space definition must be {{'params': [...]}}, received "
+                              f"{data!r:.200}")
+        params: dict[str, Param] = {}
+        for item in items:
+            name, param = _param_from_json(item)
+            params[name] = param
+        return cls(params)
+
+
+def _param_from_json(item: Any) -> tuple[str, Param]:
+    spec = dict(item) if isinstance(item, Mapping) else {}
+    name, kind = spec.pop("name", None), spec.pop("type", None)
+    if not isinstance(name, str) or not isinstance(kind, str):
+        raise ConfigError(f"a parameter definition needs a string 'name' and 'type', received "
+                          f"{item!r:.200}")
+    if kind not in _TYPES:
+        raise ConfigError(f"parameter '{name}': type must be one of {sorted(_TYPES)}, "
+                          f"received {kind!r:.80}")
+    try:
+        if kind == "categorical":
+            return name, Categorical(_choices(spec.pop("choices")), when=spec.pop("when", None),
+                                     **spec)
+        return name, _TYPES[kind](**spec)
+    except KeyError as exc:
+        raise ConfigError(f"parameter '{name}': a {kind} needs {exc}") from None
+    except TypeError as exc:  # an unknown or missing key
+        detail = str(exc).split(".", 1)[-1].replace("__init__() ", "")
+        raise ConfigError(f"parameter '{name}': {detail}; a {kind} takes "
+                          f"{_KEYS_OF[kind]}") from None
+
+
+_KEYS_OF = {"float": "low, high, log, step, when", "int": "low, high, log, step, when",
+            "categorical": "choices, when"}
 
 
 def _choices(value: Any) -> tuple[Any, ...]:

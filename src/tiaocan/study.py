@@ -68,7 +68,9 @@ class Study:
         self.trackers: list[Any] = []  # tiaocan.tracking.trackers: told about finished trials
 
     def __repr__(self) -> str:
-        return f"Study(name={self.name!r}, storage={self.storage.url!r})"
+        from tiaocan.storage import shown_url
+
+        return f"Study(name={self.name!r}, storage={shown_url(self.storage.url)!r})"
 
     def set_space(self, data: Mapping[str, Any]) -> Space:
         """Use the space stored as ``data`` (JSON); the same object while it is unchanged, so

@@ -59,8 +59,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("\ntiaocan: interrupted; the study is stored and resumes with the same command",
               file=sys.stderr)
         return 130
+    except BrokenPipeError:  # `tiaocan export ... | head`: the reader has all it wanted
+        _silence_stdout()
+        return 141
     except (TiaocanError, OSError) as exc:
-        message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        print(f"tiaocan: error: {message}", file=sys.stderr)
+        from tiaocan.storage import shown_url
+
+        message = str(exc).splitlines()[0] if str(exc).strip() else type(exc).__name__
+        print(f"tiaocan: error: {shown_url(message)}", file=sys.stderr)
         return 2
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null, so the interpreter's final flush does not fail again."""
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
 

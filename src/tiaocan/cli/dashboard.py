@@ -11,12 +11,18 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("--host", default="127.0.0.1",
                    help="address to bind (default 127.0.0.1: this machine only)")
     p.add_argument("--port", type=int, default=8080, help="port (default 8080)")
+    p.add_argument("--allow-host", action="append", default=[], metavar="NAME",
+                   help="also answer requests addressed to NAME (a DNS name of this machine, "
+                        "a proxy's name); by default only the bound address is answered")
     p.set_defaults(func=cmd_dashboard)
 
 
 def cmd_dashboard(args: argparse.Namespace) -> int:
     from tiaocan.dashboard import serve
+    from tiaocan.storage import get_storage, shown_url
 
-    print(f"tiaocan dashboard of {args.storage} on http://{args.host}:{args.port}/ (Ctrl-C stops)")
-    serve(args.storage, host=args.host, port=args.port)
+    storage = get_storage(args.storage, must_exist=True)  # never creates a database
+    print(f"tiaocan dashboard of {shown_url(args.storage)} on http://{args.host}:{args.port}/ "
+          "(Ctrl-C stops)")
+    serve(storage, host=args.host, port=args.port, allow_hosts=tuple(args.allow_host))
     return 0

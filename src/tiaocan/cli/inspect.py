@@ -8,7 +8,8 @@ import sys
 from typing import Any
 
 from tiaocan.export import format_value, trial_records, write_csv, write_json
-from tiaocan.storage import get_storage
+from tiaocan.errors import ConfigError
+from tiaocan.storage import get_storage, shown_url
 from tiaocan.study import load_study
 from tiaocan.study_config import describe_search
 from tiaocan.outcome import full_budget, shown_state
@@ -49,8 +50,13 @@ def _table(rows: list[list[str]], header: list[str]) -> str:
 _fmt = format_value
 
 
+def _open(args: argparse.Namespace) -> Any:
+    """The study named on the command line, from a database that must already exist."""
+    return load_study(args.study, storage=get_storage(args.storage, must_exist=True))
+
+
 def cmd_studies(args: argparse.Namespace) -> int:
-    storage = get_storage(args.storage)
+    storage = get_storage(args.storage, must_exist=True)
     rows = []
     for record in storage.list_studies():
         counts = storage.count_trials(record.study_id)
@@ -59,14 +65,14 @@ def cmd_studies(args: argparse.Namespace) -> int:
         rows.append([record.name, str(total), str(done), str(counts[TrialState.FAILED]),
                      ",".join(d.value for d in record.directions), str(record.seed)])
     if not rows:
-        print(f"no studies in {storage.url}")
+        print(f"no studies in {shown_url(storage.url)}")
         return 0
     print(_table(rows, ["study", "trials", "complete", "failed", "direction", "seed"]))
     return 0
 
 
 def cmd_trials(args: argparse.Namespace) -> int:
-    study = load_study(args.study, storage=args.storage)
+    study = _open(args)
     trials = study.trials
     full = full_budget(study.attrs)  # a trial left at a low rung shows as pruned
     if args.state:
@@ -85,7 +91,7 @@ def cmd_trials(args: argparse.Namespace) -> int:
 
 
 def cmd_best(args: argparse.Namespace) -> int:
-    study = load_study(args.study, storage=args.storage)
+    study = _open(args)
     best = study.best_trials if len(study.directions) > 1 else [study.best_trial]
     if args.json:
         print(json.dumps([{"number": t.number, "values": list(t.values or ()), "params": dict(t.params),
@@ -99,7 +105,7 @@ def cmd_best(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    study = load_study(args.study, storage=args.storage)
+    study = _open(args)
     records = trial_records(study)
     out = sys.stdout if args.output == "-" else open(args.output, "w", newline="", encoding="utf-8")
     try:
@@ -111,9 +117,12 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_delete(args: argparse.Namespace) -> int:
-    storage = get_storage(args.storage)
+    storage = get_storage(args.storage, must_exist=True)
     storage.get_study(args.study)  # a clear error for an unknown name, before asking
-    if not args.yes and sys.stdin.isatty():
+    if not args.yes:
+        if not sys.stdin.isatty():  # a script or a pipe cannot confirm: it says --yes
+            raise ConfigError(f"delete {args.study!r}: input is not a terminal, so nothing can "
+                              "be confirmed; add --yes to delete without asking")
         answer = input(f"delete study {args.study!r} and all its trials? [y/N] ")
         if answer.strip().lower() not in ("y", "yes"):
             print("kept")

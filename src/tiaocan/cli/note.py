@@ -37,7 +37,9 @@ def cmd_note(args: argparse.Namespace) -> int:
     from tiaocan.tracking.notes import get_note, set_note
 
     text, trial = _split(args.text, args.trial)
-    study = load_study(args.study, storage=args.storage)
+    from tiaocan.storage import get_storage
+
+    study = load_study(args.study, storage=get_storage(args.storage, must_exist=True))
     where = f"trial {trial} of {study.name}" if trial is not None else study.name
     if text is None:
         if trial is not None and not 0 <= trial < len(study.trials):

@@ -18,6 +18,9 @@ def cmd_report(args: argparse.Namespace) -> int:
     from tiaocan.dashboard.report import write_report
     from tiaocan.study import load_study
 
-    out = write_report(load_study(args.study, storage=args.storage), args.output, args.top)
+    from tiaocan.storage import get_storage
+
+    study = load_study(args.study, storage=get_storage(args.storage, must_exist=True))
+    out = write_report(study, args.output, args.top)
     print(f"wrote {out} ({out.stat().st_size // 1024} KiB)")
     return 0

@@ -42,10 +42,11 @@ def recipe(study: Any, number: int) -> dict[str, Any]:
 
 
 def cmd_reproduce(args: argparse.Namespace) -> int:
+    from tiaocan.storage import get_storage
     from tiaocan.study import load_study
     from tiaocan.tracking.manifest import compare
 
-    r = recipe(load_study(args.study, storage=args.storage), args.trial)
+    r = recipe(load_study(args.study, storage=get_storage(args.storage, must_exist=True)), args.trial)
     env = r["environment"]
     diffs = compare(env) if env else ["no environment was recorded for this trial"]
     if args.json:

@@ -29,7 +29,8 @@ from typing import Any
 from tiaocan.cli import UserError
 from tiaocan.fidelity import Fidelity
 from tiaocan.space import Space
-from tiaocan.storage import DEFAULT_STORAGE
+from tiaocan.errors import ConfigError
+from tiaocan.storage import DEFAULT_STORAGE, shown_url
 from tiaocan.study import create_study
 
 _KEYS = {"objective", "study", "storage", "sampler", "scheduler", "direction", "directions", "seed",
@@ -63,6 +64,13 @@ def load_spec(path: str) -> dict[str, Any]:
     for key in ("objective", "space"):
         if key not in spec:
             raise UserError(f"{path}: the key {key!r} is required")
+    if "direction" in spec and "directions" in spec:
+        raise UserError(f"{path}: give either direction (one objective) or directions (a list, "
+                        "one per objective), not both")
+    if "directions" in spec and not isinstance(spec["directions"], list):
+        raise UserError(f"{path}: directions must be a list such as [minimize, maximize], "
+                        f"received {spec['directions']!r:.80}; for one objective write "
+                        "direction: minimize")
     return spec
 
 
@@ -85,8 +93,8 @@ def space_from_spec(raw: Any, path: str) -> Space:
         params.append({"name": name, **item})
     try:
         return Space.from_json({"params": params})
-    except TypeError as exc:
-        raise UserError(f"{path}: bad parameter definition: {exc}") from None
+    except ConfigError as exc:
+        raise UserError(f"{path}: {exc}") from None
 
 
 def load_objective(ref: Any, spec_path: str) -> Any:
@@ -94,12 +102,20 @@ def load_objective(ref: Any, spec_path: str) -> Any:
         raise UserError(f"{spec_path}: objective must be 'module:function', received {ref!r}")
     module_name, _, func = ref.partition(":")
     for folder in (str(Path(spec_path).resolve().parent), str(Path.cwd())):
-        if folder not in sys.path:
+        if folder not in sys.path:  # said aloud: a file there can shadow an installed module
+            print(f"tiaocan: importing {module_name!r} with {folder} first on sys.path",
+                  file=sys.stderr)
             sys.path.insert(0, folder)
     try:
         module = importlib.import_module(module_name)
     except ImportError as exc:
         raise UserError(f"{spec_path}: cannot import {module_name!r}: {exc}") from None
+    except SyntaxError as exc:
+        raise UserError(f"{spec_path}: {module_name!r} has a syntax error: {exc.msg} "
+                        f"({exc.filename}, line {exc.lineno})") from None
+    except Exception as exc:  # the module's own code failed while importing
+        raise UserError(f"{spec_path}: importing {module_name!r} failed: "
+                        f"{type(exc).__name__}: {str(exc)[:300]}") from None
     obj = getattr(module, func, None)
     if not callable(obj):
         raise UserError(f"{spec_path}: {module_name!r} has no function {func!r}")
@@ -141,7 +157,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         own.setLevel(level)
     if len(study.directions) == 1:
         best = study.best_trial
-        print(f"study {study.name!r} in {storage}: best value {best.value:.6g} (trial {best.number})")
+        print(f"study {study.name!r} in {shown_url(storage)}: best value {best.value:.6g} (trial {best.number})")
         for k, v in best.params.items():
             print(f"  {k} = {v!r}")
     else:

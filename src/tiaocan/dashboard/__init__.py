@@ -16,10 +16,11 @@ def create_app(storage: Any) -> Any:
     return _create(storage)
 
 
-def serve(storage: str, host: str = "127.0.0.1", port: int = 8080) -> None:
+def serve(storage: Any, host: str = "127.0.0.1", port: int = 8080,
+          allow_hosts: tuple[str, ...] = ()) -> None:
     from tiaocan.dashboard.app import serve as _serve
 
-    _serve(storage, host, port)
+    _serve(storage, host, port, allow_hosts)
 
 
 def write_report(study: Any, path: Any) -> Any:

@@ -30,11 +30,14 @@ log = logging.getLogger("tiaocan")
 _STATIC_TYPES = {".js": "text/javascript", ".css": "text/css", ".png": "image/png"}
 
 
-def create_app(storage: str | Storage, prefetch: bool = True) -> Any:
+def create_app(storage: str | Storage, prefetch: bool = True,
+               allowed_hosts: list[str] | None = None) -> Any:
     """The dashboard app for a storage (URL or object); serve it with any ASGI server.
 
     With ``prefetch``, a background thread reads every study once at start, so the first
-    visitor of a large study does not wait for its first full read.
+    visitor of a large study does not wait for its first full read. With ``allowed_hosts``,
+    a request whose ``Host`` header names another host gets 400 (a page from another site
+    reached through DNS rebinding cannot read the studies).
 
     >>> app = create_app(":memory:")  # doctest: +SKIP
     """
@@ -51,7 +54,13 @@ def create_app(storage: str | Storage, prefetch: bool = True) -> Any:
               Route("/api/summary", handlers.api_summary), Route("/api/trials", handlers.api_trials),
               Route("/api/plots", handlers.api_plots),
               Route("/static/{file}", handlers.static)]
-    return Starlette(routes=routes, exception_handlers={
+    middleware = []
+    if allowed_hosts is not None:
+        from starlette.middleware import Middleware
+        from starlette.middleware.trustedhost import TrustedHostMiddleware
+
+        middleware.append(Middleware(TrustedHostMiddleware, allowed_hosts=list(allowed_hosts)))
+    return Starlette(routes=routes, middleware=middleware, exception_handlers={
         StudyNotFoundError: _not_found, ConfigError: _bad_request})
 
 
@@ -310,7 +319,12 @@ def _importances(view: StudyView, trials: list[FrozenTrial], max_trials: int = 1
     return out
 
 
-def serve(storage: str, host: str = "127.0.0.1", port: int = 8080) -> None:
-    """Run the dashboard with uvicorn until interrupted."""
+def serve(storage: str | Storage, host: str = "127.0.0.1", port: int = 8080,
+          allow_hosts: tuple[str, ...] = ()) -> None:
+    """Run the dashboard with uvicorn until interrupted; only requests addressed to ``host``
+    (or one of ``allow_hosts``) are answered."""
+    from tiaocan.dashboard.hosts import hosts_for
+
     uvicorn = require("uvicorn", "dashboard", "the dashboard")
-    uvicorn.run(create_app(storage), host=host, port=port, log_level="warning")  # type: ignore[attr-defined]
+    app = create_app(storage, allowed_hosts=hosts_for(host, allow_hosts))
+    uvicorn.run(app, host=host, port=port, log_level="warning")  # type: ignore[attr-defined]

@@ -8,10 +8,11 @@
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 from pathlib import Path
 
-from tiaocan.errors import ConfigError
+from tiaocan.errors import ConfigError, StorageError
 from tiaocan.storage.base import Changes, Storage, StudyRecord
 from tiaocan.storage.cache import TrialCache
 from tiaocan.storage.memory import InMemoryStorage
@@ -26,25 +27,52 @@ __all__ = [
     "TrialCache",
     "artifact_root",
     "get_storage",
+    "shown_url",
 ]
 
 DEFAULT_STORAGE = "sqlite:///tiaocan.db"
 _ACCEPTED = "':memory:', 'sqlite:///PATH' or 'postgresql://USER:PASSWORD@HOST/DB'"
 
 
-def get_storage(storage: str | Storage | None) -> Storage:
-    """A storage from a URL (or the storage itself). ``None`` means the default SQLite file."""
+# user:password@ up to the last @ of the URL (an unencoded @ in a password is still hidden)
+_PASSWORD = re.compile(r"(\b[A-Za-z][\w+.-]*://[^:/@\s'\"]*):[^\s'\"]*@")
+
+
+def shown_url(text: str) -> str:
+    """``text`` with the password of every URL in it replaced by ``***`` (for printing).
+
+    >>> shown_url("postgresql://me:secret@db.example/tiaocan")
+    'postgresql://me:***@db.example/tiaocan'
+    """
+    return _PASSWORD.sub(r"\1:***@", str(text))
+
+
+def get_storage(storage: str | Storage | None, *, must_exist: bool = False) -> Storage:
+    """A storage from a URL (or the storage itself). ``None`` means the default SQLite file.
+
+    With ``must_exist``, a SQLite file that does not exist is a StorageError instead of being
+    created (read-only commands never create a database).
+    """
     if storage is None:
         storage = DEFAULT_STORAGE
     if not isinstance(storage, str):
         if isinstance(storage, Storage):
             return storage
-        raise ConfigError(f"storage must be a URL ({_ACCEPTED}) or a Storage, received {storage!r}")
+        raise ConfigError(f"storage must be a URL ({_ACCEPTED}) or a Storage, "
+                          f"received {type(storage).__name__}")
     if storage == ":memory:":
         return InMemoryStorage()
+    if "\x00" in storage:
+        raise ConfigError(f"storage URL must not contain a NUL character, received "
+                          f"{shown_url(storage)!r:.200}")
     scheme = storage.split("://", 1)[0] if "://" in storage else ""
     if scheme.split("+")[0] not in ("sqlite", "postgresql", "postgres"):
-        raise ConfigError(f"storage must be {_ACCEPTED}, received {storage!r}")
+        raise ConfigError(f"storage must be {_ACCEPTED}, received {shown_url(storage)!r:.200}")
+    if must_exist and scheme.startswith("sqlite"):
+        path = storage.split("://", 1)[1][1:].split("?", 1)[0]
+        if path and path != ":memory:" and not Path(path).is_file():
+            raise StorageError(f"no database file at {path!r} (storage {shown_url(storage)!r}); "
+                               "check --storage: this command does not create one")
     if storage in ("sqlite://", "sqlite:///:memory:"):
         raise ConfigError(
             "an in-memory SQLite URL is not shared between connections; use ':memory:' instead"

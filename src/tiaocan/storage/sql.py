@@ -32,6 +32,7 @@ from tiaocan.errors import (
     StudyNotFoundError,
 )
 from tiaocan.seeding import trial_seed
+from tiaocan.storage import shown_url
 from tiaocan.storage.base import SCHEMA_VERSION, UNSET, Changes, StudyRecord, to_json
 from tiaocan.storage.schema import meta, metadata, reports, studies, trials
 from tiaocan.trial import Direction, FrozenTrial, Report, TrialState
@@ -47,6 +48,7 @@ class SQLStorage:
 
     def __init__(self, url: str, *, engine_kwargs: Mapping[str, Any] | None = None) -> None:
         self.url = url
+        self._shown = shown_url(url)  # what messages print: the password hidden
         self._sqlite = url.startswith("sqlite")
         driver_url = _driver_url(url)
         kwargs: dict[str, Any] = dict(engine_kwargs or {})
@@ -57,7 +59,7 @@ class SQLStorage:
         try:
             self._engine: Engine = sa.create_engine(driver_url, **kwargs)
         except (sa.exc.ArgumentError, ImportError) as exc:
-            raise StorageError(f"cannot open storage {url!r}: {exc}") from exc
+            raise StorageError(shown_url(f"cannot open storage {url!r}: {exc}")) from exc
         # A storage dropped without close() (a Study handle going out of scope) still returns
         # its pooled connections instead of leaving them to the garbage collector.
         weakref.finalize(self, self._engine.dispose)
@@ -90,9 +92,9 @@ class SQLStorage:
                 return fn()
             except (OperationalError, DBAPIError) as exc:
                 if isinstance(exc, IntegrityError) or not _transient(exc):
-                    raise StorageError(f"storage {self.url!r} failed: {exc.orig}") from exc
+                    raise StorageError(shown_url(f"storage {self._shown!r} failed: {exc.orig}")) from exc
                 if time.monotonic() > deadline:
-                    raise StorageError(f"storage {self.url!r} stayed busy: {exc.orig}") from exc
+                    raise StorageError(f"storage {self._shown!r} stayed busy: {exc.orig}") from exc
                 time.sleep(delay * (1.0 + random.random()))
                 delay = min(delay * 2.0, 0.5)
 
@@ -106,7 +108,7 @@ class SQLStorage:
                 conn.execute(meta.insert().values(key="schema_version", value=str(SCHEMA_VERSION)))
             elif row[0] != str(SCHEMA_VERSION):
                 raise SchemaVersionError(
-                    f"the database {self.url!r} has schema version {row[0]}; this tiaocan "
+                    f"the database {self._shown!r} has schema version {row[0]}; this tiaocan "
                     f"reads version {SCHEMA_VERSION}. Use the tiaocan release that wrote it."
                 )
 
@@ -141,7 +143,7 @@ class SQLStorage:
             .returning(studies.c.seq, studies.c.n_trials, studies.c.seed)
         ).first()
         if row is None:
-            raise _stale_study(study_id, self.url)
+            raise _stale_study(study_id, self._shown)
         return row
 
     # Studies ---------------------------------------------------------------------------
@@ -165,7 +167,7 @@ class SQLStorage:
                         return
                     except IntegrityError:  # another process created it since the check
                         pass
-                raise DuplicateStudyError(f"a study named {name!r} already exists in {self.url}")
+                raise DuplicateStudyError(f"a study named {name!r} already exists in {self._shown}")
 
         self._retry(run)
         return self.get_study(name)
@@ -175,7 +177,7 @@ class SQLStorage:
             with self._read() as conn:
                 row = conn.execute(sa.select(studies).where(studies.c.name == name)).first()
             if row is None:
-                raise StudyNotFoundError(f"no study named {name!r} in {self.url}")
+                raise StudyNotFoundError(f"no study named {name!r} in {self._shown}")
             return _study_record(row)
 
         return self._retry(run)
@@ -193,7 +195,7 @@ class SQLStorage:
             with self._write() as conn:
                 sid = conn.execute(sa.select(studies.c.study_id).where(studies.c.name == name)).scalar()
                 if sid is None:
-                    raise StudyNotFoundError(f"no study named {name!r} in {self.url}")
+                    raise StudyNotFoundError(f"no study named {name!r} in {self._shown}")
                 conn.execute(reports.delete().where(reports.c.study_id == sid))
                 conn.execute(trials.delete().where(trials.c.study_id == sid))
                 conn.execute(studies.delete().where(studies.c.study_id == sid))
@@ -282,7 +284,7 @@ class SQLStorage:
         with self._read() as conn:
             row = conn.execute(sa.select(trials).where(trials.c.trial_id == trial_id)).first()
         if row is None:
-            raise StorageError(f"no trial with id {trial_id} in {self.url}")
+            raise StorageError(f"no trial with id {trial_id} in {self._shown}")
         return _trial_record(row)
 
     def update_trial(
@@ -302,7 +304,7 @@ class SQLStorage:
                                              trials.c.system_attrs)
                                    .where(trials.c.trial_id == trial_id)).first()
                 if row is None:
-                    raise StorageError(f"no trial with id {trial_id} in {self.url}")
+                    raise StorageError(f"no trial with id {trial_id} in {self._shown}")
                 if expect is not None and TrialState(row.state) not in expect:
                     return False
                 if expect_budget is not UNSET and _num(row.budget) != expect_budget:
@@ -331,7 +333,7 @@ class SQLStorage:
         with self._read() as conn:
             sid = conn.execute(sa.select(trials.c.study_id).where(trials.c.trial_id == trial_id)).scalar()
         if sid is None:
-            raise StaleStudyError(f"no trial with id {trial_id} in {self.url}: its study was "
+            raise StaleStudyError(f"no trial with id {trial_id} in {self._shown}: its study was "
                                   "deleted; open the study again with load_study")
         return int(sid)
 
@@ -370,7 +372,7 @@ class SQLStorage:
             with self._read() as conn:
                 top = conn.execute(sa.select(studies.c.seq).where(studies.c.study_id == study_id)).scalar()
                 if top is None:
-                    raise _stale_study(study_id, self.url)
+                    raise _stale_study(study_id, self._shown)
                 rows = conn.execute(sa.select(trials).where(
                     trials.c.study_id == study_id, trials.c.seq > cursor).order_by(trials.c.number)).all()
                 rep = conn.execute(sa.select(reports.c.trial_id, reports.c.step, reports.c.values_,
