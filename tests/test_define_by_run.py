@@ -277,3 +277,11 @@ def test_suggested_values_are_in_bounds_stored_and_repeatable(low, width, ilow, 
             assert t.state is TrialState.COMPLETE and set(t.params) == {"x", "n", "c"}
             assert study.space.contains(t.params)
     assert runs[0] == runs[1]
+
+
+def test_enqueued_values_are_used_by_suggest() -> None:
+    study = tc.create_study(storage=":memory:", seed=0)
+    study.enqueue({"x": 0.25, "kind": "abs", "z": 99.0})  # z out of its bounds: drawn instead
+    study.optimize(branching, n_trials=1)
+    params = study.trials[0].params
+    assert params["x"] == 0.25 and params["kind"] == "abs" and 1e-3 <= params["z"] <= 10

@@ -201,8 +201,9 @@ class Study:
         return loop.tell(self, trial, values, state=state, error=error, runtime=runtime)
 
     def enqueue(self, params: Mapping[str, Any], budget: float | None = None) -> FrozenTrial:
-        """Queue a configuration to run before any proposal of the sampler."""
-        checked = self.space.validate(params)
+        """Queue a configuration to run before any proposal of the sampler (in a define-by-run
+        study it may name parameters not asked yet; ``suggest_*`` uses the values that fit)."""
+        checked = dict(params) if self.define_by_run else self.space.validate(params)
         return self.storage.create_trial(self.study_id, params=checked, state=TrialState.WAITING,
                                          budget=budget, system_attrs={"enqueued": True})
 
