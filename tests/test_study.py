@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
@@ -58,7 +59,7 @@ def test_max_retries_reruns_the_same_configuration(storage_url: str) -> None:
         return 1.0
 
     study = tc.create_study(space=SPACE, storage=storage_url, seed=0, max_retries=2)
-    study.optimize(objective, n_trials=3)
+    study.optimize(objective, n_trials=1)  # retries spend no ticket: 1 configuration, 3 runs
     trials = study.trials
     assert [t.state for t in trials] == [TrialState.FAILED, TrialState.FAILED, TrialState.COMPLETE]
     assert calls[0] == calls[1] == calls[2]
@@ -71,7 +72,7 @@ def test_retries_stop_at_the_limit() -> None:
     def always_fails(trial: tc.Trial) -> float:
         raise ValueError("nope")
 
-    study.optimize(always_fails, n_trials=4)
+    study.optimize(always_fails, n_trials=2)  # 2 configurations, each run twice
     roots = [t.system_attrs.get("retry_of", t.number) for t in study.trials]
     assert roots == [0, 0, 2, 2]
 
@@ -174,11 +175,21 @@ def test_timeout_stops_starting_trials() -> None:
     assert len(study.trials) == 8
 
 
-def test_threads_share_an_in_memory_study() -> None:
-    study = tc.create_study(space=SPACE, storage=":memory:", seed=0)
-    study.optimize(lambda t: t.params["lr"], n_trials=20, n_workers=4)
-    assert [t.number for t in study.trials] == list(range(20))
-    assert all(t.state is TrialState.COMPLETE for t in study.trials)
+@pytest.mark.parametrize("sampler", ["random", "tpe"])
+def test_threads_share_an_in_memory_study(sampler: str) -> None:
+    space = tc.Space(x=tc.Float(0, 1), y=tc.Float(0, 1))
+    study = tc.create_study(space=space, storage=":memory:", sampler=sampler, seed=0)
+
+    def objective(trial: tc.Trial) -> float:
+        time.sleep(0.002)  # let the threads interleave
+        return (trial.params["x"] - 0.3) ** 2 + trial.params["y"]
+
+    study.optimize(objective, n_trials=40, n_workers=4)
+    trials = study.trials
+    assert [t.number for t in trials] == list(range(40))
+    assert all(t.state is TrialState.COMPLETE for t in trials)
+    # workers asking at the same moment must not draw the same configuration
+    assert len({(t.params["x"], t.params["y"]) for t in trials}) == 40
 
 
 def test_manifest_and_worker_environment_are_recorded(sqlite_url: str) -> None:

@@ -1,4 +1,5 @@
-"""Many processes on one study, dead workers, Ctrl-C: against real SQLite files and PostgreSQL."""
+"""Many processes on one study, dead, paused and late workers, skewed clocks, Ctrl-C: against
+real SQLite files and a real PostgreSQL server, with the heartbeat settings users get."""
 
 from __future__ import annotations
 
@@ -13,32 +14,37 @@ from pathlib import Path
 import pytest
 
 import tiaocan as tc
+from tiaocan import loop
 from tiaocan.trial import TrialState
 
 ROOT = Path(__file__).resolve().parents[1]
 
 SCRIPT = textwrap.dedent(
     """
-    import signal, sys, time, tiaocan as tc
+    import os, signal, sys, time, tiaocan as tc
     # Ctrl-C as at a terminal, even when the suite runs in a background job (where the shell
     # starts processes with SIGINT ignored and Python then never raises KeyboardInterrupt)
     signal.signal(signal.SIGINT, signal.default_int_handler)
     url, name, n, mode, flag = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4], sys.argv[5]
     space = tc.Space(x=tc.Float(0.0, 1.0), k=tc.Int(1, 4))
+    options = {"heartbeat_interval": 0.2, "heartbeat_grace": 1.0} if mode == "pause" else {}
     study = tc.create_study(name, space=space, storage=url, seed=7, load_if_exists=True,
-                            sampler="grid" if mode == "grid" else "random",
-                            max_retries=1, heartbeat_interval=0.2, heartbeat_grace=1.0)
+                            sampler="grid" if mode == "grid" else "random", **options)
 
     def objective(trial):
         for step in range(3):
             trial.report(trial.params["x"] + step, step=step)
-        if mode in ("hang", "hang-workers"):
-            open(flag + f".{trial.number}", "w").write(str(__import__("os").getpid()))
-            if trial.number == 0 or mode == "hang-workers":
-                time.sleep(60)
+        first = trial.number == 0 and "retry_of" not in trial.record.system_attrs
+        if mode in ("kill", "pause") and first:
+            open(flag + ".pid", "w").write(str(os.getpid()))
+            while not os.path.exists(flag + ".go"):  # the test kills or pauses us meanwhile
+                time.sleep(0.02)
+        if mode == "hang-workers":
+            open(flag + f".{trial.number}", "w").write(str(os.getpid()))
+            time.sleep(60)
         return trial.params["x"]
 
-    workers = 2 if mode == "hang-workers" else 1
+    workers = {"hang-workers": 2, "kill": 2, "pause": 2}.get(mode, 1)
     study.optimize(objective, n_trials=n, n_workers=workers, show_progress=False)
     print("done", study.study_id, len(study.trials), flush=True)
     """
@@ -54,7 +60,15 @@ def _spawn(tmp_path: Path, *args: str) -> subprocess.Popen[bytes]:
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 
 
-def _wait_for(predicate, timeout: float = 30.0) -> None:
+def _finish(proc: subprocess.Popen[bytes], timeout: float = 240) -> str:
+    _, err = proc.communicate(timeout=timeout)
+    text = err.decode()
+    assert proc.returncode == 0, text
+    assert "Traceback" not in text and "locked" not in text, text
+    return text
+
+
+def _wait_for(predicate, timeout: float = 60.0) -> None:
     deadline = time.monotonic() + timeout
     while not predicate():
         if time.monotonic() > deadline:
@@ -62,56 +76,156 @@ def _wait_for(predicate, timeout: float = 30.0) -> None:
         time.sleep(0.05)
 
 
+def _configs(trials) -> set[tuple]:
+    return {tuple(sorted(t.params.items())) for t in trials if t.state is TrialState.COMPLETE}
+
+
+@pytest.mark.slow
 @pytest.mark.parametrize("backend", ["sqlite", "postgres"])
-def test_eight_processes_store_every_trial_once(backend: str, tmp_path: Path,
-                                                request: pytest.FixtureRequest) -> None:
+def test_eight_processes_never_repeat_a_configuration(backend: str, tmp_path: Path,
+                                                      request: pytest.FixtureRequest) -> None:
     url = f"sqlite:///{tmp_path / 'c.db'}" if backend == "sqlite" else request.getfixturevalue("postgres_url")
-    procs = [_spawn(tmp_path, url, "shared", "15", "random", "-") for _ in range(8)]
-    outputs = [p.communicate(timeout=240) for p in procs]
-    for p, (out, err) in zip(procs, outputs):
-        assert p.returncode == 0, err.decode()
-        assert b"locked" not in err and b"Traceback" not in err, err.decode()
-    study = tc.load_study("shared", storage=url)
-    trials = study.trials
-    assert [t.number for t in trials] == list(range(120))
+    per = 50 if backend == "sqlite" else 25  # a local PostgreSQL server is slower to share
+    procs = [_spawn(tmp_path, url, "shared", str(per), "random", "-") for _ in range(8)]
+    for p in procs:
+        _finish(p)
+    trials = tc.load_study("shared", storage=url).trials
+    assert [t.number for t in trials] == list(range(8 * per))
     assert all(t.state is TrialState.COMPLETE for t in trials)
     assert all([r.step for r in t.reports] == [0, 1, 2] for t in trials)
-    assert len({t.trial_id for t in trials}) == 120
-    pids = {t.system_attrs["worker"]["pid"] for t in trials}
-    assert len(pids) == 8
+    # the same draw stored twice would be a wasted trial: as many configurations as trials
+    assert len(_configs(trials)) == 8 * per
+    assert len({t.system_attrs["worker"]["pid"] for t in trials}) == 8
 
 
 def test_grid_points_are_never_handed_out_twice(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'g.db'}"
     procs = [_spawn(tmp_path, url, "grid", "100", "grid", "-") for _ in range(4)]
     for p in procs:
-        _, err = p.communicate(timeout=240)
-        assert p.returncode == 0, err.decode()
+        _finish(p)
     trials = tc.load_study("grid", storage=url).trials
     configs = [tuple(sorted(t.params.items())) for t in trials]
     assert len(configs) == 5 * 4 == len(set(configs))
 
 
-def test_sigkilled_worker_trial_fails_and_is_retried(tmp_path: Path) -> None:
+def test_a_sigkilled_worker_is_noticed_and_its_trial_rerun_with_default_settings(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'k.db'}"
     flag = str(tmp_path / "started")
-    victim = _spawn(tmp_path, url, "killed", "3", "hang", flag)
-    _wait_for(lambda: os.path.exists(flag + ".0"))
-    os.kill(victim.pid, signal.SIGKILL)
-    victim.wait(timeout=10)
-    killed_at = time.monotonic()
-    study = tc.load_study("killed", storage=url)  # heartbeat settings come from the storage
-    assert study.trials[0].state is TrialState.RUNNING and study.heartbeat_grace == 1.0
-    # A worker that starts once the grace has passed fails the silent trial at its first ask
-    # and runs the retry first.
-    _wait_for(lambda: time.monotonic() - killed_at > study.heartbeat_grace)
-    study.optimize(lambda t: t.params["x"], n_trials=2)
+    run = _spawn(tmp_path, url, "killed", "6", "kill", flag)
+    _wait_for(lambda: os.path.exists(flag + ".pid"))
+    worker = int(Path(flag + ".pid").read_text())
+    os.kill(worker, signal.SIGKILL)
+    started = time.monotonic()
+    _finish(run)
+    # Not the 30 s heartbeat grace: the parent saw its worker process end.
+    assert time.monotonic() - started < 25
+    study = tc.load_study("killed", storage=url)
+    assert study.heartbeat_grace == 30.0  # the defaults
     trials = study.trials
-    assert trials[0].state is TrialState.FAILED and "no heartbeat" in trials[0].error
+    assert trials[0].state is TrialState.FAILED and "killed by signal 9" in trials[0].error
     retried = [t for t in trials if t.system_attrs.get("retry_of") == 0]
     assert len(retried) == 1 and retried[0].state is TrialState.COMPLETE
     assert retried[0].params == trials[0].params
-    assert retried[0].number == 1
+    # 6 trials asked for: 6 finished configurations, nothing left waiting or running
+    assert len(_configs(trials)) == 6
+    assert all(t.state.is_finished for t in trials)
+
+
+def test_a_paused_worker_that_comes_back_late_never_crashes_the_run(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'p.db'}"
+    flag = str(tmp_path / "started")
+    run = _spawn(tmp_path, url, "paused", "6", "pause", flag)
+    _wait_for(lambda: os.path.exists(flag + ".pid"))
+    worker = int(Path(flag + ".pid").read_text())
+    os.kill(worker, signal.SIGSTOP)  # a laptop lid, a stalled machine: alive but silent
+    try:
+        study = tc.load_study("paused", storage=url)
+        _wait_for(lambda: study.trials[0].state is TrialState.FAILED)  # declared lost
+    finally:
+        Path(flag + ".go").touch()
+        os.kill(worker, signal.SIGCONT)
+    _finish(run)
+    trials = study.trials
+    assert "late_result" in trials[0].system_attrs  # its result was kept, not thrown away
+    assert len(_configs(trials)) == 6
+    assert all(t.state.is_finished for t in trials)
+
+
+def test_a_late_result_cancels_a_retry_that_has_not_started(sqlite_url: str) -> None:
+    study = tc.create_study("late", space=tc.Space(x=tc.Float(0, 1)), storage=sqlite_url,
+                            sampler="random", seed=1)
+    record = loop.ask(study)
+    other = tc.load_study("late", storage=sqlite_url)
+    other.heartbeat_grace = 1e-6  # as if the worker had been silent past the grace
+
+    def objective(trial: tc.Trial) -> float:
+        time.sleep(0.01)
+        assert loop.fail_stale_trials(other, force=True) == [trial.record.trial_id]
+        return 0.5
+
+    assert loop.run_trial(study, objective, record, heartbeat=False) is TrialState.COMPLETE
+    first, retry = study.trials
+    assert first.state is TrialState.COMPLETE and first.values == (0.5,)
+    assert first.system_attrs["late_result"]["values"] == [0.5]
+    assert retry.state is TrialState.FAILED and retry.system_attrs["cancelled"]
+
+
+def test_a_late_result_beside_a_running_retry_is_kept_and_does_not_raise(sqlite_url: str) -> None:
+    study = tc.create_study("late2", space=tc.Space(x=tc.Float(0, 1)), storage=sqlite_url,
+                            sampler="random", seed=1)
+    record = loop.ask(study)
+    other = tc.load_study("late2", storage=sqlite_url)
+    other.heartbeat_grace = 1e-6
+
+    def objective(trial: tc.Trial) -> float:
+        time.sleep(0.01)
+        loop.fail_stale_trials(other, force=True)
+        retry = loop.ask(other)  # another worker starts the retry meanwhile
+        assert retry.system_attrs["retry_of"] == 0
+        return 0.5
+
+    assert loop.run_trial(study, objective, record, heartbeat=False) is TrialState.FAILED
+    first, retry = study.trials
+    assert first.state is TrialState.FAILED
+    assert first.system_attrs["late_result"] == {"state": "complete", "values": [0.5]}
+    assert retry.state is TrialState.RUNNING
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
+def test_a_worker_with_a_skewed_clock_never_fails_a_live_trial(
+        backend: str, tmp_path: Path, request: pytest.FixtureRequest,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    url = f"sqlite:///{tmp_path / 's.db'}" if backend == "sqlite" else request.getfixturevalue("postgres_url")
+    study = tc.create_study("skew", space=tc.Space(x=tc.Float(0, 1)), storage=url, seed=0)
+    live = loop.ask(study)  # a running trial whose heartbeat was just written
+    study.storage.heartbeat(live.trial_id)
+    real = time.time
+    for skew in (31.0, -31.0):  # the checking host's clock 31 s ahead of / behind the others
+        monkeypatch.setattr(time, "time", lambda: real() + skew)
+        checker = tc.load_study("skew", storage=url)  # default grace: 30 s
+        assert loop.fail_stale_trials(checker, force=True) == []
+        checker.storage.heartbeat(live.trial_id)  # a skewed worker's heartbeat is on time too
+        monkeypatch.setattr(time, "time", real)
+        assert loop.fail_stale_trials(tc.load_study("skew", storage=url), force=True) == []
+    assert study.trials[0].state is TrialState.RUNNING
+
+
+def test_a_retry_does_not_spend_a_ticket(storage_url: str) -> None:
+    study = tc.create_study(space=tc.Space(x=tc.Float(0, 1)), storage=storage_url, sampler="random",
+                            seed=2, max_retries=1)
+    attempts: list[int] = []
+
+    def objective(trial: tc.Trial) -> float:
+        attempts.append(trial.number)
+        if trial.number == 2:
+            raise RuntimeError("a transient failure")
+        return trial.params["x"]
+
+    study.optimize(objective, n_trials=5)
+    trials = study.trials
+    assert [t.state for t in trials].count(TrialState.FAILED) == 1
+    assert len(_configs(trials)) == 5  # 5 asked for, 5 finished configurations
+    assert not [t for t in trials if t.state is TrialState.WAITING]
 
 
 def test_ctrl_c_marks_running_trials_and_the_study_resumes(tmp_path: Path) -> None:
@@ -133,4 +247,6 @@ def test_ctrl_c_marks_running_trials_and_the_study_resumes(tmp_path: Path) -> No
     study.optimize(lambda t: t.params["x"], n_trials=4)
     after = study.trials
     assert all(t.state is TrialState.COMPLETE for t in after if t.number >= 2)
+    # the queued configurations run first, and without spending the 4 new trials asked for
     assert {t.params["x"] for t in after[2:4]} == {t.params["x"] for t in interrupted}
+    assert len(after) == 2 + 2 + 4

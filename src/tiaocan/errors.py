@@ -12,6 +12,7 @@ from the builtin a user would catch (``ValueError``, ``LookupError``, ``ImportEr
     │   │   └── StaleStudyError           the study a handle opened was deleted (or replaced)
     │   ├── DuplicateStudyError (ValueError)
     │   └── DuplicateTrialKeyError        another worker claimed the same proposal first
+    │       └── TrialNumberTakenError     another worker created the trial number first
     ├── GridExhaustedError                every grid point has been handed out
     ├── MissingExtraError (ImportError)   an optional dependency is not installed
     └── TrialPruned                       raised by an objective to stop its trial early
@@ -32,6 +33,7 @@ __all__ = [
     "StaleStudyError",
     "StudyNotFoundError",
     "TiaocanError",
+    "TrialNumberTakenError",
     "TrialPruned",
     "UnregisteredClassError",
     "check_int",
@@ -73,6 +75,10 @@ class StaleStudyError(StudyNotFoundError):
 
 class DuplicateTrialKeyError(StorageError):
     """A trial with the same uniqueness key exists (another worker proposed it first)."""
+
+
+class TrialNumberTakenError(DuplicateTrialKeyError):
+    """The trial number a proposal was drawn for was taken by another worker meanwhile."""
 
 
 class GridExhaustedError(TiaocanError):

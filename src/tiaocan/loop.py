@@ -4,6 +4,12 @@
 trial; ``tell`` stores its outcome (and queues a retry of a failed configuration);
 ``run_worker`` repeats ask → objective → tell until the tickets or the time run out;
 ``optimize`` runs workers on an executor.
+
+Parallel workers never store the same draw: the proposal for trial k is drawn from the
+generator of (study seed, k), with the trials before k (running ones as pending) as its
+history, and stored only if k is still the next number (else it is drawn again for the
+next one). In the deterministic mode the history of trial k is the finished trials below
+k − window instead, so the study does not depend on how many workers ran it.
 """
 
 from __future__ import annotations
@@ -27,10 +33,20 @@ from tiaocan.errors import (
     StorageError,
     TrialPruned,
 )
-from tiaocan.samplers.base import Proposal
+from tiaocan.executors.base import worker_tag
+from tiaocan.recovery import (
+    Heartbeat,
+    fail_stale_trials,
+    is_retry,
+    keep_late_result,
+    queue_retry,
+    worker_lost,
+)
+from tiaocan.samplers.base import History, Proposal
 from tiaocan.schedulers.base import Decision, JobKind
 from tiaocan.seeding import sampler_rng
 from tiaocan.tracking.manifest import environment, environment_id
+from tiaocan.tracking.trackers import Relay
 from tiaocan.tracking.trackers import notify as notify_trackers
 from tiaocan.trial import FrozenTrial, Trial, TrialState, as_values
 
@@ -38,11 +54,13 @@ if TYPE_CHECKING:
     from tiaocan.executors.base import Clock, Executor, Tickets
     from tiaocan.study import Study
 
-__all__ = ["TrialRuntime", "ask", "optimize", "run_trial", "run_worker", "tell"]
+__all__ = ["TrialRuntime", "ask", "fail_stale_trials", "optimize", "run_trial", "run_worker",
+           "tell"]
 
 log = logging.getLogger("tiaocan")
 Objective = Callable[[Trial], Any]
 _MAX_ATTEMPTS = 1000
+_MIN_POLL = 0.01  # seconds: the first wait of an idle worker
 
 
 class TrialRuntime:
@@ -103,13 +121,15 @@ def _worker_attrs(study: Study) -> dict[str, Any]:
         if f"env:{env_id}" not in study.record.attrs:
             study.storage.set_study_attrs(study.study_id, {f"env:{env_id}": environment()})
         study._registered_envs.add(env_id)
-    return {"worker": {"host": host, "pid": os.getpid(), "env": env_id}}
+    return {"worker": {"host": host, "pid": os.getpid(), "env": env_id, "tag": worker_tag()}}
 
 
 def ask(study: Study, tickets: Tickets | None = None) -> FrozenTrial | None:
     """Create (or claim) the next trial and mark it RUNNING.
 
-    Returns None when the scheduler says to wait, or when ``tickets`` allow no new trial.
+    Returns None when the scheduler says to wait, when ``tickets`` allow no new trial, or
+    (deterministic mode) while trials below k − window are unfinished. A queued retry is
+    claimed without a ticket: a lost or failed attempt and its retry count as one trial.
 
     Raises:
         GridExhaustedError: the sampler has nothing left to propose.
@@ -135,18 +155,24 @@ def ask(study: Study, tickets: Tickets | None = None) -> FrozenTrial | None:
                 resumed: FrozenTrial = study.history().trials[target.number]
                 return resumed
             continue
-        if tickets is not None and not tickets.take():
-            return None
+        if waiting is None and job.kind is JobKind.START and not _settled(study, history):
+            return None  # deterministic mode: trials below k - window are still running
+        counted = tickets is not None and not (waiting is not None and is_retry(waiting))
+        if counted and not tickets.take():  # type: ignore[union-attr]
+            waiting = _waiting_retry(history)  # no ticket left: only retries may still run
+            if waiting is None:
+                return None
+            counted = False
         try:
             trial = _start(study, history, waiting, job, attrs)
         except BaseException:
-            if tickets is not None:
-                tickets.give_back()
+            if counted:
+                tickets.give_back()  # type: ignore[union-attr]
             raise
         if trial is not None:
             return trial
-        if tickets is not None:
-            tickets.give_back()
+        if counted:
+            tickets.give_back()  # type: ignore[union-attr]
     raise StorageError(f"study {study.name!r}: no trial could be created after {_MAX_ATTEMPTS} tries")
 
 
@@ -167,15 +193,16 @@ def _start(study: Study, history: Any, waiting: FrozenTrial | None, job: Any,
                               "scheduler must have explore(space, params, rng))")
         raw = job.params if job.params is not None else explore(  # type: ignore[misc]
             study.space, history.trials[job.trial_number].params,
-            sampler_rng(study.seed, history.number))
+            sampler_rng(study.seed, len(history.trials)))
         params = study.space.validate(raw)
         return storage.create_trial(study.study_id, params=params, state=TrialState.RUNNING,
                                     budget=job.budget,
                                     system_attrs={**info, "cloned_from": job.trial_number})
-    rng = sampler_rng(study.seed, history.number)
+    number = len(history.trials)  # the draw is for this number and is stored as it or not at all
+    seen = _sampler_history(study, history, number).with_budget(job.budget)
     space = study.refresh_space()  # define-by-run trials may have added parameters
     began = time.perf_counter()
-    raw = study.sampler.sample(space, history.with_budget(job.budget), rng) if len(space) else {}
+    raw = study.sampler.sample(space, seen, sampler_rng(study.seed, number)) if len(space) else {}
     info["propose_seconds"] = time.perf_counter() - began  # the sampler's cost, for the report
     proposal = raw if isinstance(raw, Proposal) else Proposal(raw)
     try:
@@ -187,9 +214,28 @@ def _start(study: Study, history: Any, waiting: FrozenTrial | None, job: Any,
         info["sampler"] = dict(proposal.info)
     try:
         return storage.create_trial(study.study_id, params=params, state=TrialState.RUNNING,
-                                    budget=job.budget, key=proposal.key, system_attrs=info)
-    except DuplicateTrialKeyError:
+                                    budget=job.budget, key=proposal.key, system_attrs=info,
+                                    expect_number=number)
+    except DuplicateTrialKeyError:  # also TrialNumberTakenError: another worker stored k first
         return None
+
+
+def _sampler_history(study: Study, history: History, number: int) -> History:
+    """What the sampler sees for trial ``number``: every earlier trial (running ones are
+    pending), or, in the deterministic mode, only the finished trials below number − window."""
+    trials = history.trials[:number]
+    if study.window is not None:
+        trials = trials[:max(0, number - study.window)]
+    return History(tuple(trials), history.directions, history.study_seed, number, None,
+                   history.fidelity)
+
+
+def _settled(study: Study, history: History) -> bool:
+    """Deterministic mode: whether every trial below (next number − window) is finished."""
+    if study.window is None:
+        return True
+    below = history.trials[:max(0, len(history.trials) - study.window)]
+    return all(t.state.is_finished for t in below)
 
 
 def tell(study: Study, trial: FrozenTrial | Trial | int, values: Any = None, *,
@@ -223,12 +269,17 @@ def tell(study: Study, trial: FrozenTrial | Trial | int, values: Any = None, *,
     if state is TrialState.COMPLETE and runtime is not None and runtime.should_stop(record):
         state = TrialState.PRUNED
     _keep_suggested(study, record, runtime)
+    checked: dict[str, Any] = {}
+    if state is TrialState.COMPLETE and getattr(study, "constraints", None) is not None:
+        checked, error = _check_constraints(study, record, stored_values)
+        if error is not None:
+            state, stored_values = TrialState.FAILED, None
     if not study.storage.update_trial(record.trial_id, expect=[TrialState.RUNNING], state=state,
-                                      values=stored_values, error=error):
+                                      values=stored_values, error=error, system_attrs=checked):
         current = study.history().trials[record.number].state
         raise ConfigError(f"trial {record.number} is {current.value}, not running; it cannot be told")
     if state is TrialState.FAILED:
-        _queue_retry(study, record)
+        queue_retry(study, record)
     elif state is TrialState.COMPLETE and record.budget is not None:
         _report_at_budget(study, record, stored_values)
     return state
@@ -248,6 +299,51 @@ def _told_state(state: Any) -> TrialState | None:
         shown = state.value if isinstance(state, TrialState) else state
         raise ConfigError(f"state must be one of {finished}, received {shown!r:.100}")
     return state
+
+
+def _check_constraints(study: Study, record: FrozenTrial,
+                       values: Any) -> tuple[dict[str, Any], str | None]:
+    """The study's constraints on a completing trial: ({"constraints": [...]}, None), or
+    ({}, the error) when the function raises or returns something else than numbers."""
+    import dataclasses
+
+    from tiaocan import constraints
+
+    history = study.history()
+    current = dataclasses.replace(history.trials[record.number], values=values,
+                                  state=TrialState.COMPLETE)
+    try:
+        found = constraints.evaluate(study.constraints, current,
+                                     constraints.expected_count(history.trials))
+    except Exception as exc:
+        log.warning("trial %d failed: its constraints could not be evaluated: %s", record.number, exc)
+        return {}, f"constraints: {type(exc).__name__}: {exc}"
+    return {constraints.KEY: found}, None
+
+
+def _precheck(study: Study, record: FrozenTrial) -> TrialState | None:
+    """Run the study's cheap constraints before the objective; a configuration that violates
+    one is not run (PRUNED, with the violated constraint as its error). None: run it."""
+    if getattr(study, "precheck", None) is None:
+        return None
+    from tiaocan import constraints
+
+    try:
+        found = constraints.evaluate(study.precheck, dict(record.params), name="precheck")
+    except Exception as exc:
+        log.warning("trial %d failed: its precheck could not be evaluated: %s", record.number, exc)
+        state = TrialState.FAILED
+        study.storage.update_trial(record.trial_id, expect=[TrialState.RUNNING], state=state,
+                                   error=f"precheck: {type(exc).__name__}: {exc}")
+        return state
+    violated = [f"constraint {i} = {c:g} > 0" for i, c in enumerate(found) if c > 0]
+    if not violated:
+        return None
+    study.storage.update_trial(
+        record.trial_id, expect=[TrialState.RUNNING], state=TrialState.PRUNED,
+        error="skipped before training: " + ", ".join(violated),
+        system_attrs={constraints.KEY: found, "skipped": "precheck"})
+    return TrialState.PRUNED
 
 
 def _keep_suggested(study: Study, record: FrozenTrial, runtime: TrialRuntime | None) -> None:
@@ -291,80 +387,33 @@ def _resolve(study: Study, trial: FrozenTrial | Trial | int) -> FrozenTrial:
                       f"{study.name!r}, received {trial!r}")
 
 
-def _queue_retry(study: Study, record: FrozenTrial, *, force: bool = False) -> None:
-    root = int(record.system_attrs.get("retry_of", record.number))
-    attempt = int(record.system_attrs.get("attempt", 0)) + 1
-    if not force and attempt > study.max_retries:
-        return
-    try:
-        study.storage.create_trial(
-            study.study_id, params=record.params, state=TrialState.WAITING, budget=record.budget,
-            key=f"retry:{root}:{attempt}", system_attrs={"retry_of": root, "attempt": attempt})
-    except DuplicateTrialKeyError:
-        pass  # another worker queued this retry already
-
-
-def fail_stale_trials(study: Study, force: bool = False) -> list[int]:
-    """Fail RUNNING trials whose worker stopped sending heartbeats (and queue their retries)."""
-    clock_now = study._wall_clock()
-    if not study._check_stale:
-        return []  # workers on a simulated clock send no heartbeats and cannot die alone
-    if not force and clock_now - study._last_stale_check < study.heartbeat_interval:
-        return []
-    study._last_stale_check = clock_now
-    stale = study.storage.stale_trials(study.study_id, clock_now - study.heartbeat_grace)
-    failed = []
-    for trial_id in stale:
-        message = f"worker lost: no heartbeat for more than {study.heartbeat_grace:g} s"
-        if study.storage.update_trial(trial_id, expect=[TrialState.RUNNING], state=TrialState.FAILED,
-                                      error=message, system_attrs={"stale": True}):
-            failed.append(trial_id)
-    if failed:
-        by_id = {t.trial_id: t for t in study.history().trials}
-        for trial_id in failed:
-            log.warning("trial %d of %r failed: its worker died", by_id[trial_id].number, study.name)
-            _queue_retry(study, by_id[trial_id])
-    return failed
-
-
-class _Heartbeat:
-    def __init__(self, study: Study, trial_id: int) -> None:
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._beat, args=(study, trial_id), daemon=True)
-        self._thread.start()
-
-    def _beat(self, study: Study, trial_id: int) -> None:
-        while not self._stop.wait(study.heartbeat_interval):
-            try:
-                study.storage.heartbeat(trial_id)
-            except Exception:  # a missed beat is retried at the next interval
-                log.debug("heartbeat failed", exc_info=True)
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._thread.join()
-
-
 def run_trial(study: Study, objective: Objective, record: FrozenTrial, *,
               heartbeat: bool = True, clock: Clock | None = None) -> TrialState:
-    """Run the objective on one trial and store the outcome; only KeyboardInterrupt escapes."""
+    """Run the objective on one trial and store the outcome; only KeyboardInterrupt escapes.
+
+    A worker that was declared lost meanwhile (paused past the grace) keeps its result with
+    :func:`tiaocan.recovery.keep_late_result` instead of raising.
+    """
     runtime = TrialRuntime(study, clock)
-    beat = _Heartbeat(study, record.trial_id) if heartbeat else None
+    beat = Heartbeat(study, record.trial_id) if heartbeat else None
     try:
+        skipped = _precheck(study, record)
+        if skipped is not None:
+            return skipped
         try:
             with _trial_logs(study, record):
                 result = objective(Trial(record, runtime))
         except TrialPruned:
             last = study.history().trials[record.number].reports
-            return tell(study, record, last[-1].values if last else None, runtime=runtime,
-                        state=TrialState.PRUNED)
+            return _tell_once(study, record, runtime, last[-1].values if last else None,
+                              TrialState.PRUNED)
         except KeyboardInterrupt:
             _interrupt(study, record)
             raise
         except (Exception, SystemExit) as exc:  # sys.exit() in an objective fails its trial only
             log.warning("trial %d failed: %s: %s", record.number, type(exc).__name__, _text(exc))
-            return tell(study, record, state=TrialState.FAILED, error=traceback.format_exc())
-        return tell(study, record, result, runtime=runtime)
+            return _tell_once(study, record, runtime, None, TrialState.FAILED, traceback.format_exc())
+        return _tell_once(study, record, runtime, result)
     finally:
         if beat is not None:
             beat.stop()
@@ -379,6 +428,25 @@ def _text(exc: BaseException) -> str:
         return f"<{type(exc).__name__} whose str() raises>"
 
 
+def _tell_once(study: Study, record: FrozenTrial, runtime: TrialRuntime, values: Any,
+               state: TrialState | None = None, error: str | None = None) -> TrialState:
+    """``tell``, or keep the result as a late one if the trial is no longer running."""
+    try:
+        return tell(study, record, values, state=state, error=error, runtime=runtime)
+    except ConfigError:
+        if study.history().trials[record.number].state is TrialState.RUNNING:
+            raise
+    stored = None
+    if values is not None and state is not TrialState.FAILED:
+        try:
+            stored = as_values(values, len(study.directions))
+        except (ValueError, TypeError) as exc:
+            state, error = TrialState.FAILED, str(exc)
+    if state is None:
+        state = TrialState.COMPLETE if stored is not None else TrialState.FAILED
+    return keep_late_result(study, record, state, stored, error)
+
+
 def _trial_logs(study: Study, record: FrozenTrial) -> Any:
     """Tee the trial's stdout/stderr to its artifact directory when the study asks for it."""
     import contextlib
@@ -391,13 +459,20 @@ def _trial_logs(study: Study, record: FrozenTrial) -> Any:
 
 
 def _interrupt(study: Study, record: FrozenTrial) -> None:
-    """Ctrl-C: mark the running trial and queue its configuration to run first on resume."""
+    """Ctrl-C: mark the running trial and queue its configuration to run first on resume.
+
+    In the deterministic mode the trial itself goes back to the queue (WAITING, same number),
+    so the resumed study is the one an uninterrupted run gives.
+    """
     previous = signal.signal(signal.SIGINT, signal.SIG_IGN) if _main_thread() else None
     try:
-        if study.storage.update_trial(record.trial_id, expect=[TrialState.RUNNING],
-                                      state=TrialState.FAILED, error="interrupted (KeyboardInterrupt)",
-                                      system_attrs={"interrupted": True}):
-            _queue_retry(study, record, force=True)
+        if study.window is not None:
+            study.storage.update_trial(record.trial_id, expect=[TrialState.RUNNING],
+                                       state=TrialState.WAITING, system_attrs={"interrupted": True})
+        elif study.storage.update_trial(record.trial_id, expect=[TrialState.RUNNING],
+                                        state=TrialState.FAILED, error="interrupted (KeyboardInterrupt)",
+                                        system_attrs={"interrupted": True}):
+            queue_retry(study, record, force=True)
     finally:
         if previous is not None:
             signal.signal(signal.SIGINT, previous)
@@ -409,8 +484,13 @@ def _main_thread() -> bool:
 
 def run_worker(study: Study, objective: Objective, tickets: Tickets, deadline: float | None,
                executor: Executor, on_trial: Callable[[], None] | None = None) -> None:
-    """Ask, run and tell until no ticket or time is left, or the grid is exhausted."""
+    """Ask, run and tell until no ticket or time is left, or the grid is exhausted.
+
+    While trials run that may still queue a retry (or, in the deterministic mode, that later
+    trials wait for), the worker waits instead of leaving.
+    """
     clock = executor.clock
+    pause = _MIN_POLL
     while deadline is None or clock.now() < deadline:
         try:
             record = ask(study, tickets)
@@ -418,14 +498,21 @@ def run_worker(study: Study, objective: Objective, tickets: Tickets, deadline: f
             log.info("study %r: %s; stopping", study.name, exc)
             return
         if record is None:
-            if not _has_running(study):
+            if not _has_running(study) and _waiting_retry(study.history()) is None:
                 return  # nothing to wait for: no new trials allowed and none running
-            # a simulated clock skips to the next event instead of polling
-            getattr(clock, "idle", clock.sleep)(study.poll_interval)
+            # a simulated clock skips to the next event instead of polling; a real one polls
+            # often at first (short trials) and then every poll_interval
+            getattr(clock, "idle", clock.sleep)(pause)
+            pause = min(2.0 * pause, study.poll_interval)
             continue
+        pause = _MIN_POLL
         run_trial(study, objective, record, heartbeat=executor.needs_heartbeat, clock=clock)
         if on_trial is not None:
             on_trial()
+
+
+def _waiting_retry(history: History) -> FrozenTrial | None:
+    return next((t for t in history.trials if t.state is TrialState.WAITING and is_retry(t)), None)
 
 
 def _has_running(study: Study) -> bool:
@@ -461,12 +548,42 @@ def optimize(study: Study, objective: Objective, *, n_trials: int | None, timeou
     on_trial = None if executor.separate_processes else progress.update
     worker = functools.partial(_worker_entry, study, objective, tickets, deadline, executor, on_trial)
     study._check_stale = executor.needs_heartbeat
+    watches = hasattr(executor, "on_worker_lost")
+    if watches:  # the executor fails a dead worker's trials as soon as it sees it end
+        executor.on_worker_lost = functools.partial(worker_lost, study)  # type: ignore[attr-defined]
+    # Workers in other processes hold no trackers: this process tells them (Relay).
+    relay = Relay(study, enabled=executor.separate_processes)
     try:
-        with progress:
+        with progress, relay:
             executor.run(worker, n_workers)
+            _run_queued_retries(study, objective, deadline, executor)
     finally:
         study._check_stale = True
+        if watches:
+            executor.on_worker_lost = None  # type: ignore[attr-defined]
     fail_stale_trials(study, force=True)
+
+
+class _NoTickets:
+    """Tickets of a worker that may only run queued retries."""
+
+    def take(self) -> bool:
+        return False
+
+    def give_back(self) -> None:
+        pass
+
+
+def _run_queued_retries(study: Study, objective: Objective, deadline: float | None,
+                        executor: Executor) -> None:
+    """Run here the retries that were queued after every worker had left (a worker lost at
+    the very end), so ``optimize`` never returns with a retry of its trials waiting."""
+    clock = executor.clock
+    while (deadline is None or clock.now() < deadline) and _waiting_retry(study.history()):
+        record = ask(study, _NoTickets())
+        if record is None:
+            return
+        run_trial(study, objective, record, heartbeat=executor.needs_heartbeat, clock=clock)
 
 
 def _worker_entry(study: Study, objective: Objective, tickets: Tickets, deadline: float | None,

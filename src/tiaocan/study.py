@@ -19,6 +19,7 @@ import numpy as np
 
 from tiaocan import loop
 from tiaocan._numeric.pareto import non_dominated_mask
+from tiaocan.constraints import check_function, is_feasible
 from tiaocan.errors import ConfigError, DuplicateStudyError, UnregisteredClassError, check_int
 from tiaocan.executors.base import Executor
 from tiaocan.fidelity import Fidelity
@@ -43,14 +44,16 @@ class Study:
 
     def __init__(self, storage: Storage, record: StudyRecord, sampler: Any, scheduler: Any, *,
                  max_retries: int = 0, heartbeat_interval: float = 10.0,
-                 heartbeat_grace: float | None = None) -> None:
+                 heartbeat_grace: float | None = None, constraints: Any = None,
+                 precheck: Any = None) -> None:
         self.storage = storage
+        # tiaocan.constraints: run when a trial completes / before its objective
+        self.constraints = check_function("constraints", constraints)
+        self.precheck = check_function("precheck", precheck)
         self.record = record
         self.sampler = sampler
         self.scheduler = scheduler
         self.space = Space.from_json(record.space)
-        # Define-by-run: the space grows as trials call trial.suggest_* (tiaocan.suggest).
-        self.define_by_run = bool(record.attrs.get("define_by_run"))
         # Define-by-run: the space grows as trials call trial.suggest_* (tiaocan.suggest).
         self.define_by_run = bool(record.attrs.get("define_by_run"))
         fidelity = record.attrs.get("fidelity")
@@ -60,6 +63,8 @@ class Study:
         self.heartbeat_grace = _positive("heartbeat_grace", heartbeat_grace
                                          if heartbeat_grace is not None else 3 * heartbeat_interval)
         self.poll_interval = min(1.0, self.heartbeat_interval)
+        # deterministic mode: trial k's sampler sees the finished trials below k - window
+        self.window: int | None = record.attrs.get("window")
         self._cache = TrialCache(storage, record.study_id)
         self._registered_envs: set[str] = set()
         self._last_stale_check = -float("inf")
@@ -71,20 +76,6 @@ class Study:
         from tiaocan.storage import shown_url
 
         return f"Study(name={self.name!r}, storage={shown_url(self.storage.url)!r})"
-
-    def set_space(self, data: Mapping[str, Any]) -> Space:
-        """Use the space stored as ``data`` (JSON); the same object while it is unchanged, so
-        samplers' caches keyed on the space survive."""
-        if self.space.to_json() != data:
-            self.space = Space.from_json(data)
-        return self.space
-
-    def refresh_space(self) -> Space:
-        """The study's space, re-read when define-by-run trials may have added parameters."""
-        if self.define_by_run:
-            self.record = self.storage.get_study(self.name)
-            self.set_space(self.record.space)
-        return self.space
 
     def set_space(self, data: Mapping[str, Any]) -> Space:
         """Use the space stored as ``data`` (JSON); the same object while it is unchanged, so
@@ -145,7 +136,7 @@ class Study:
         return [t for t in trials if states is None or t.state in states]
 
     def _final_trials(self) -> list[FrozenTrial]:
-        complete = self.get_trials([TrialState.COMPLETE])
+        complete = [t for t in self.get_trials([TrialState.COMPLETE]) if is_feasible(t)]
         if self.fidelity is None or not complete:
             return complete
         # Values at different budgets are not comparable: keep the largest budget reached.
@@ -242,21 +233,24 @@ class Study:
         return {"url": self.storage.url, "name": self.name, "sampler": self.sampler,
                 "scheduler": self.scheduler, "max_retries": self.max_retries,
                 "heartbeat_interval": self.heartbeat_interval,
-                "heartbeat_grace": self.heartbeat_grace}
+                "heartbeat_grace": self.heartbeat_grace, "constraints": self.constraints,
+                "precheck": self.precheck}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         storage = get_storage(state["url"])
         Study.__init__(self, storage, storage.get_study(state["name"]), state["sampler"],
                        state["scheduler"], max_retries=state["max_retries"],
                        heartbeat_interval=state["heartbeat_interval"],
-                       heartbeat_grace=state["heartbeat_grace"])
+                       heartbeat_grace=state["heartbeat_grace"],
+                       constraints=state.get("constraints"), precheck=state.get("precheck"))
 
     def reopen(self) -> Study:
         """The same study over a fresh connection (for a worker process)."""
         storage = get_storage(self.storage.url) if self.storage.url != ":memory:" else self.storage
         return Study(storage, storage.get_study(self.name), self.sampler, self.scheduler,
                      max_retries=self.max_retries, heartbeat_interval=self.heartbeat_interval,
-                     heartbeat_grace=self.heartbeat_grace)
+                     heartbeat_grace=self.heartbeat_grace, constraints=self.constraints,
+                     precheck=self.precheck)
 
     # Notes -----------------------------------------------------------------------------
     def set_user_attr(self, key: str, value: Any) -> None:
@@ -307,6 +301,7 @@ def create_study(
     direction: str | Direction = "minimize", directions: Sequence[str | Direction] | None = None,
     seed: int | None = None, load_if_exists: bool = False, fidelity: Fidelity | None = None,
     max_retries: int = 0, heartbeat_interval: float = 10.0, heartbeat_grace: float | None = None,
+    deterministic: bool | int = False, constraints: Any = None, precheck: Any = None,
 ) -> Study:
     """Create a study (or open it with ``load_if_exists=True``).
 
@@ -323,6 +318,15 @@ def create_study(
         max_retries: times a failed configuration is run again.
         heartbeat_interval: seconds between a running trial's heartbeats.
         heartbeat_grace: a trial silent this long is failed (default 3 intervals).
+        deterministic: the same seed gives the same study with any number of workers
+            (see :mod:`tiaocan.determinism`): trial k's configuration depends only on the
+            seed and the finished trials below k − window. ``True`` uses a window of
+            16 trials; an int sets it (up to that many workers rarely wait).
+        constraints: ``fn(trial) -> [c1, c2, ...]`` called when a trial completes; a value
+            <= 0 is satisfied. Infeasible trials are stored with their values, never
+            returned as best, and ranked last by the samplers (:mod:`tiaocan.constraints`).
+        precheck: ``fn(params) -> [c1, ...]`` called before the objective (cheap limits such
+            as a parameter count); a configuration it rejects is not run and its trial says why.
     """
     define_by_run = space is None
     if space is None:
@@ -355,7 +359,8 @@ def create_study(
 
     attrs = {"sampler": describe(sampler_obj), "scheduler": describe(scheduler_obj),
              "fidelity": fidelity.to_json() if fidelity else None, "options": options,
-             "manifest": environment(), **({"define_by_run": True} if define_by_run else {})}
+             "manifest": environment(), **({"define_by_run": True} if define_by_run else {}),
+             **_window_attrs(deterministic)}
     try:
         record = store.create_study(name, directions=dirs, space=space.to_json(),
                                     seed=int(seed) if seed is not None else new_study_seed(),
@@ -369,18 +374,20 @@ def create_study(
             Space.from_json(record.space) if define_by_run else space, dirs, seed, fidelity,
             attrs["sampler"] if sampler is not None else None,
             attrs["scheduler"] if scheduler is not None else None))
-    return Study(store, record, sampler_obj, scheduler_obj, **options)
+    return Study(store, record, sampler_obj, scheduler_obj, **options, constraints=constraints,
+                 precheck=precheck)
 
 
 def load_study(name: str, *, storage: str | Storage | None = None, sampler: Any = None,
-               scheduler: Any = None) -> Study:
+               scheduler: Any = None, constraints: Any = None, precheck: Any = None) -> Study:
     """Open an existing study; its sampler and scheduler are rebuilt from what was stored."""
     store = get_storage(storage)
     record = store.get_study(name)
     sampler_obj = get_sampler(sampler) if sampler is not None else _rebuilt(record, "sampler")
     scheduler_obj = get_scheduler(scheduler) if scheduler is not None else _rebuilt(record, "scheduler")
     options: Any = dict(record.attrs.get("options") or {})  # the keyword options, as stored
-    return Study(store, record, sampler_obj, scheduler_obj, **options)
+    return Study(store, record, sampler_obj, scheduler_obj, **options, constraints=constraints,
+                 precheck=precheck)
 
 
 def _rebuilt(record: StudyRecord, role: str) -> Any:
@@ -422,6 +429,13 @@ def delete_study(name: str, *, storage: str | Storage | None = None) -> None:
 
 def list_studies(storage: str | Storage | None = None) -> list[StudyRecord]:
     return get_storage(storage).list_studies()
+
+
+def _window_attrs(deterministic: Any) -> dict[str, int]:
+    from tiaocan.determinism import window_of
+
+    window = window_of(deterministic)
+    return {} if window is None else {"window": window}
 
 
 def _non_negative_int(name: str, value: Any) -> int:

@@ -7,12 +7,29 @@ executor can replace real time with virtual time without touching the loop.
 
 from __future__ import annotations
 
+import os
+import socket
 import threading
 import time
 from collections.abc import Callable
 from typing import Protocol, runtime_checkable
 
-__all__ = ["Clock", "Executor", "LocalTickets", "RealClock", "Tickets"]
+__all__ = ["Clock", "Executor", "LocalTickets", "RealClock", "Tickets", "set_worker_tag",
+           "worker_tag"]
+
+_TAG = threading.local()
+
+
+def set_worker_tag(tag: str | None) -> None:
+    """Name the worker running in this thread the way its executor watches it (a Dask
+    worker's address), so the executor can fail its trials when it sees the worker end."""
+    _TAG.value = tag
+
+
+def worker_tag() -> str:
+    """The executor's name for this worker: ``host:pid`` unless the executor set another."""
+    tag = getattr(_TAG, "value", None)
+    return tag if tag else f"{socket.gethostname()}:{os.getpid()}"
 
 
 @runtime_checkable
@@ -72,6 +89,10 @@ class Executor(Protocol):
     needs_heartbeat: bool
 
     def tickets(self, limit: int | None) -> Tickets: ...
+
+    # Optional: an executor that sees its workers end may have an attribute
+    # ``on_worker_lost``; ``optimize`` sets it to a function ``(tag, reason) -> trial ids``
+    # that fails the trials of the worker ``tag`` (see :func:`worker_tag`) and queues retries.
 
     def run(self, worker: Callable[[int], None], n_workers: int) -> None:
         """Run ``worker(index)`` for index in ``range(n_workers)`` and wait for all."""

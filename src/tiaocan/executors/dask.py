@@ -1,9 +1,10 @@
 """Workers on a Dask cluster: many machines, one shared storage (PostgreSQL for teams).
 
 Each Dask task runs the same worker loop as a local process (ask → run → tell against the
-storage), so a worker that dies loses nothing: its trial is failed by the next worker's
-heartbeat check and retried if the study allows. The study travels by reference (storage
-URL and name), never as a copy of its trials.
+storage), so a worker that dies loses nothing: the executor watches the cluster's workers,
+and when one leaves it fails the trial that worker was running and queues its configuration
+again (Dask reruns the task elsewhere). The study travels by reference (storage URL and
+name), never as a copy of its trials.
 
 >>> # from dask.distributed import Client
 >>> # study.optimize(objective, n_trials=200, n_workers=16,
@@ -19,7 +20,7 @@ from collections.abc import Callable
 from typing import Any
 
 from tiaocan.errors import require
-from tiaocan.executors.base import RealClock
+from tiaocan.executors.base import RealClock, set_worker_tag
 
 __all__ = ["DaskExecutor"]
 
@@ -73,6 +74,10 @@ class DaskExecutor:
 
     separate_processes = True
     needs_heartbeat = True
+    #: set by ``optimize``: fails the trials of a worker that left (see executors.base)
+    on_worker_lost: Callable[[str, str], list[int]] | None = None
+    #: seconds between two looks at the cluster's workers
+    watch_interval = 0.5
 
     def __init__(self, client: Any = None, local_workers: int | None = None) -> None:
         require("distributed", "dask", "the Dask executor")
@@ -83,7 +88,8 @@ class DaskExecutor:
 
     def __getstate__(self) -> dict[str, Any]:
         # Workers need the clock and the flags, never the client.
-        return {"client": None, "local_workers": None, "clock": self.clock, "_own_cluster": None}
+        return {"client": None, "local_workers": None, "clock": self.clock, "_own_cluster": None,
+                "on_worker_lost": None}
 
     def _client(self) -> Any:
         if self.client is None:
@@ -101,11 +107,38 @@ class DaskExecutor:
     def run(self, worker: Callable[[int], None], n_workers: int) -> None:
         client = self._client()
         try:
-            futures = [client.submit(worker, i, pure=False, key=f"tiaocan-worker-{uuid.uuid4().hex}")
+            futures = [client.submit(_task, worker, i, pure=False,
+                                     key=f"tiaocan-worker-{uuid.uuid4().hex}")
                        for i in range(n_workers)]
+            self._watch(client, futures)
             client.gather(futures)
         finally:
             if self._own_cluster is not None:
                 client.close()
                 self._own_cluster.close()
                 self.client = self._own_cluster = None
+
+    def _watch(self, client: Any, futures: list[Any]) -> None:
+        """Until the tasks end, fail the trials of every worker that leaves the cluster (a
+        killed worker costs the time to notice it, not the heartbeat grace)."""
+        known = set(client.scheduler_info()["workers"])
+        while not all(f.done() for f in futures):
+            time.sleep(self.watch_interval)
+            current = set(client.scheduler_info()["workers"])
+            lost = self.on_worker_lost
+            for address in sorted(known - current):
+                if lost is not None:
+                    lost(address, f"Dask worker {address} left the cluster")
+            known = current
+
+
+def _task(worker: Callable[[int], None], index: int) -> None:
+    """A worker loop on a Dask worker, tagged with the worker's address (what the client sees
+    leave the cluster)."""
+    from distributed import get_worker
+
+    set_worker_tag(get_worker().address)
+    try:
+        worker(index)
+    finally:
+        set_worker_tag(None)

@@ -5,8 +5,10 @@ from __future__ import annotations
 import multiprocessing as mp
 import os
 import signal
+import socket
 import threading
 import traceback
+from multiprocessing.connection import wait
 from collections.abc import Callable
 from typing import Any
 
@@ -84,12 +86,14 @@ class ProcessExecutor:
     """Workers as separate processes on this machine, each talking to the storage.
 
     Processes are forked where the platform allows (the objective needs not be importable);
-    a worker that dies (even by SIGKILL) loses nothing: its trial is failed by the heartbeat
-    check of the next worker and retried if the study allows.
+    a worker that dies (even by SIGKILL) loses nothing: this process sees it end, fails its
+    trial at once, queues the configuration again and starts a replacement worker.
     """
 
     separate_processes = True
     needs_heartbeat = True
+    #: set by ``optimize``: fails the trials of a worker that ended (see executors.base)
+    on_worker_lost: Callable[[str, str], list[int]] | None = None
 
     def __init__(self, start_method: str | None = None) -> None:
         self.clock = RealClock()
@@ -103,14 +107,10 @@ class ProcessExecutor:
 
     def run(self, worker: Callable[[int], None], n_workers: int) -> None:
         errors = self._ctx.Queue()
-        procs = [self._ctx.Process(target=_child, args=(worker, i, errors), daemon=False)
-                 for i in range(n_workers)]
-        for p in procs:
-            p.start()
+        procs = [self._start(worker, i, errors) for i in range(n_workers)]
         self.pids = [p.pid for p in procs if p.pid is not None]
         try:
-            for p in procs:
-                p.join()
+            self._watch(procs, worker, errors)
         except KeyboardInterrupt:
             for p in procs:  # the children clean up their running trials, then exit
                 if p.is_alive() and p.pid is not None:
@@ -125,6 +125,28 @@ class ProcessExecutor:
             failures.append(errors.get())
         if failures:
             raise TiaocanError(f"{len(failures)} worker(s) failed; the first:\n{failures[0]}")
+
+
+    def _start(self, worker: Callable[[int], None], index: int, errors: Any) -> Any:
+        proc = self._ctx.Process(target=_child, args=(worker, index, errors), daemon=False)
+        proc.start()
+        return proc
+
+    def _watch(self, procs: list[Any], worker: Callable[[int], None], errors: Any) -> None:
+        """Wait for the workers; one killed by a signal has its trials failed at once (not
+        after the heartbeat grace) and, if it was running one, a replacement."""
+        host = socket.gethostname()
+        while any(p.exitcode is None for p in procs):
+            wait([p.sentinel for p in procs if p.exitcode is None])
+            for i, p in enumerate(procs):
+                if p.exitcode is None or p.exitcode >= 0 or getattr(p, "_tiaocan_seen", False):
+                    continue
+                p._tiaocan_seen = True
+                lost = self.on_worker_lost
+                reason = f"its process {p.pid} was killed by signal {-p.exitcode}"
+                if lost is not None and lost(f"{host}:{p.pid}", reason):
+                    procs[i] = self._start(worker, i, errors)
+                    self.pids.append(procs[i].pid)
 
 
 def _child(worker: Callable[[int], None], index: int, errors: Any) -> None:

@@ -75,12 +75,17 @@ class Storage(Protocol):
     def create_trial(
         self, study_id: int, *, params: Mapping[str, Any], state: TrialState,
         budget: float | None = None, key: str | None = None,
-        system_attrs: Mapping[str, Any] | None = None,
+        system_attrs: Mapping[str, Any] | None = None, expect_number: int | None = None,
     ) -> FrozenTrial:
         """Create the study's next trial (numbers are dense and unique).
 
+        With ``expect_number``, only if the next number is that one: a proposal drawn for
+        trial k (from the generator of k, with trials < k as its history) is stored as k or
+        not at all, so workers asking at the same moment never store the same draw.
+
         Raises:
             DuplicateTrialKeyError: ``key`` is already used by a trial of the study.
+            TrialNumberTakenError: the next number is not ``expect_number``.
         """
 
     def update_trial(
@@ -97,10 +102,11 @@ class Storage(Protocol):
     def add_report(self, trial_id: int, step: float, values: tuple[float, ...]) -> None: ...
 
     def heartbeat(self, trial_id: int) -> None:
-        """Record that the trial's worker is alive (does not count as a change)."""
+        """Record that the trial's worker is alive (does not count as a change), on the
+        storage's own clock (the database server's), never the worker's."""
 
-    def stale_trials(self, study_id: int, older_than: float) -> list[int]:
-        """Ids of RUNNING trials whose last heartbeat is before ``older_than`` (unix time)."""
+    def stale_trials(self, study_id: int, grace: float) -> list[int]:
+        """Ids of RUNNING trials silent for more than ``grace`` seconds of the storage's clock."""
 
     def read_changes(self, study_id: int, cursor: int) -> Changes: ...
 

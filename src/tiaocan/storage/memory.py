@@ -14,6 +14,7 @@ from tiaocan.errors import (
     DuplicateTrialKeyError,
     StaleStudyError,
     StudyNotFoundError,
+    TrialNumberTakenError,
 )
 from tiaocan.seeding import trial_seed
 from tiaocan.storage.base import UNSET, Changes, StudyRecord, to_json
@@ -114,7 +115,7 @@ class InMemoryStorage:
     def create_trial(
         self, study_id: int, *, params: Mapping[str, Any], state: TrialState,
         budget: float | None = None, key: str | None = None,
-        system_attrs: Mapping[str, Any] | None = None,
+        system_attrs: Mapping[str, Any] | None = None, expect_number: int | None = None,
     ) -> FrozenTrial:
         params, system_attrs = _copy(params), _copy(system_attrs or {})
         with self._lock:
@@ -122,6 +123,8 @@ class InMemoryStorage:
             if key is not None and key in data.keys:
                 raise DuplicateTrialKeyError(f"trial key {key!r} is taken in study {study_id}")
             number = len(data.trials)
+            if expect_number is not None and number != expect_number:
+                raise TrialNumberTakenError(f"trial number {expect_number} is taken in study {study_id}")
             now = time.time()
             trial = FrozenTrial(
                 number=number, trial_id=self._next_trial_id, state=state,
@@ -134,7 +137,7 @@ class InMemoryStorage:
                 data.keys.add(key)
             data.trials.append(trial)
             data.log.append((number, None))
-            data.heartbeats[trial.trial_id] = now
+            data.heartbeats[trial.trial_id] = time.monotonic()
             self._trial_index[trial.trial_id] = (data, number)
             return trial
 
@@ -159,7 +162,7 @@ class InMemoryStorage:
                 changes["state"] = state
                 if state is TrialState.RUNNING:
                     changes["started_at"], changes["completed_at"] = now, None
-                    data.heartbeats[trial_id] = now
+                    data.heartbeats[trial_id] = time.monotonic()
                 elif state.is_finished:
                     changes["completed_at"] = now
             if values is not UNSET:
@@ -192,13 +195,14 @@ class InMemoryStorage:
     def heartbeat(self, trial_id: int) -> None:
         with self._lock:
             data, _ = self._trial(trial_id)
-            data.heartbeats[trial_id] = time.time()
+            data.heartbeats[trial_id] = time.monotonic()
 
-    def stale_trials(self, study_id: int, older_than: float) -> list[int]:
+    def stale_trials(self, study_id: int, grace: float) -> list[int]:
         with self._lock:
             data = self._study(study_id)
+            older_than = time.monotonic() - grace  # one process: one monotonic clock
             return [t.trial_id for t in data.trials if t.state is TrialState.RUNNING
-                    and data.heartbeats.get(t.trial_id, 0.0) < older_than]
+                    and data.heartbeats.get(t.trial_id, -float("inf")) < older_than]
 
     def read_changes(self, study_id: int, cursor: int) -> Changes:
         with self._lock:

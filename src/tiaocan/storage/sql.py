@@ -30,6 +30,7 @@ from tiaocan.errors import (
     StaleStudyError,
     StorageError,
     StudyNotFoundError,
+    TrialNumberTakenError,
 )
 from tiaocan.seeding import trial_seed
 from tiaocan.storage import shown_url
@@ -251,7 +252,7 @@ class SQLStorage:
     def create_trial(
         self, study_id: int, *, params: Mapping[str, Any], state: TrialState,
         budget: float | None = None, key: str | None = None,
-        system_attrs: Mapping[str, Any] | None = None,
+        system_attrs: Mapping[str, Any] | None = None, expect_number: int | None = None,
     ) -> FrozenTrial:
         params_json, attrs_json = to_json(params), to_json(system_attrs or {})
 
@@ -264,10 +265,12 @@ class SQLStorage:
                     raise DuplicateTrialKeyError(f"trial key {key!r} is taken in study {study_id}")
                 now = time.time()
                 number = int(n_trials) - 1
+                if expect_number is not None and number != expect_number:
+                    raise TrialNumberTakenError(f"trial number {expect_number} is taken in study {study_id}")
                 result = conn.execute(trials.insert().values(
                     **self._next_id(conn, trials.c.trial_id, "max_trial_id"), study_id=study_id, number=number, state=state.value, params=params_json,
                     seed=trial_seed(int(study_seed), number), budget=budget, key=key,
-                    user_attrs="{}", system_attrs=attrs_json, seq=seq, heartbeat_at=now,
+                    user_attrs="{}", system_attrs=attrs_json, seq=seq, heartbeat_at=self._db_now(),
                     started_at=now if state is TrialState.RUNNING else None,
                 ))
                 return int(result.inserted_primary_key[0])  # type: ignore[index]
@@ -309,9 +312,11 @@ class SQLStorage:
                     return False
                 if expect_budget is not UNSET and _num(row.budget) != expect_budget:
                     return False
+                changes = _trial_changes(row, state, values, budget, error, user_attrs, system_attrs)
+                if "heartbeat_at" in changes:  # liveness is measured on the database's clock
+                    changes["heartbeat_at"] = self._db_now()
                 conn.execute(trials.update().where(trials.c.trial_id == trial_id).values(
-                    seq=seq, **_trial_changes(row, state, values, budget, error, user_attrs,
-                                              system_attrs)))
+                    seq=seq, **changes))
                 return True
 
         return self._retry(run)
@@ -350,20 +355,28 @@ class SQLStorage:
 
         self._retry(run)
 
+    # Liveness ------------------------------------------------------------------------
+    def _db_now(self) -> Any:
+        """The database server's unix time as a SQL expression: heartbeats are written and
+        compared on one clock, so workers on hosts with skewed clocks never fail each other."""
+        if self._sqlite:  # one machine: SQLite's clock is the host's
+            return (sa.func.julianday("now") - 2440587.5) * 86400.0
+        return sa.cast(sa.extract("epoch", sa.func.clock_timestamp()), sa.Double)
+
     def heartbeat(self, trial_id: int) -> None:
         def run() -> None:
             with self._write() as conn:
                 conn.execute(trials.update().where(trials.c.trial_id == trial_id)
-                             .values(heartbeat_at=time.time()))
+                             .values(heartbeat_at=self._db_now()))
 
         self._retry(run)
 
-    def stale_trials(self, study_id: int, older_than: float) -> list[int]:
+    def stale_trials(self, study_id: int, grace: float) -> list[int]:
         def run() -> list[int]:
             with self._read() as conn:
                 return [int(r[0]) for r in conn.execute(sa.select(trials.c.trial_id).where(
                     trials.c.study_id == study_id, trials.c.state == TrialState.RUNNING.value,
-                    trials.c.heartbeat_at < older_than))]
+                    trials.c.heartbeat_at < self._db_now() - float(grace)))]
 
         return self._retry(run)
 

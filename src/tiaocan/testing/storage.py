@@ -6,7 +6,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 
 from tiaocan.errors import (
@@ -147,10 +146,13 @@ def _check_reports_and_changes(storage: Storage) -> None:
 def _check_heartbeats(storage: Storage) -> None:
     sid = _new_study(storage)
     t = storage.create_trial(sid, params={"x": 0.1}, state=TrialState.RUNNING)
-    _expect(storage.stale_trials(sid, time.time() - 60) == [], "a fresh trial is stale")
-    _expect(storage.stale_trials(sid, time.time() + 60) == [t.trial_id], "a silent trial is not stale")
+    _expect(storage.stale_trials(sid, 60.0) == [], "a fresh trial is stale")
+    # a negative grace asks for trials silent since a minute in the future: every running one
+    _expect(storage.stale_trials(sid, -60.0) == [t.trial_id], "a silent trial is not stale")
+    storage.heartbeat(t.trial_id)
+    _expect(storage.stale_trials(sid, 60.0) == [], "a trial is stale right after its heartbeat")
     storage.update_trial(t.trial_id, state=TrialState.COMPLETE, values=(0.0, 0.0))
-    _expect(storage.stale_trials(sid, time.time() + 60) == [], "a finished trial is stale")
+    _expect(storage.stale_trials(sid, -60.0) == [], "a finished trial is stale")
 
 
 def _check_delete(storage: Storage) -> None:
