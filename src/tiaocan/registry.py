@@ -40,7 +40,7 @@ _SAMPLERS = {
     "tiaocan.samplers.gp.GPSampler", "tiaocan.samplers.grid.GridSampler",
     "tiaocan.samplers.multifidelity.BudgetFiltered", "tiaocan.samplers.multifidelity.BudgetGP",
     "tiaocan.samplers.random.RandomSampler", "tiaocan.samplers.sobol.SobolSampler",
-    "tiaocan.samplers.tpe.TPESampler",
+    "tiaocan.samplers.tpe.TPESampler", "tiaocan.samplers.reinforce.ReinforceSampler",
 }
 _SCHEDULERS = {
     "tiaocan.schedulers.adaptive_hyperband.AdaptiveHyperband", "tiaocan.schedulers.asha.ASHA",

@@ -1,7 +1,7 @@
 """Samplers decide *which* configuration to try next.
 
 Pass a name (``"auto"`` — the default —, ``"tpe"``, ``"gp"``, ``"cmaes"``, ``"evolution"``,
-``"random"``, ``"grid"``, ``"sobol"``) for the default options, or an object
+``"reinforce"``, ``"random"``, ``"grid"``, ``"sobol"``) for the default options, or an object
 with its own options, e.g. ``tc.samplers.GridSampler(points_per_float=9)``.
 """
 
@@ -18,6 +18,7 @@ from tiaocan.samplers.evolution import RegularizedEvolutionSampler
 from tiaocan.samplers.gp import GPSampler
 from tiaocan.samplers.grid import GridSampler
 from tiaocan.samplers.random import RandomSampler
+from tiaocan.samplers.reinforce import ReinforceSampler
 from tiaocan.samplers.sobol import SobolSampler
 from tiaocan.samplers.tpe import TPESampler
 
@@ -33,6 +34,7 @@ __all__ = [
     "Proposal",
     "RandomSampler",
     "RegularizedEvolutionSampler",
+    "ReinforceSampler",
     "Sampler",
     "SobolSampler",
     "TPESampler",
@@ -50,6 +52,7 @@ SAMPLERS: dict[str, type] = {
     "gp": GPSampler,
     "cmaes": CMAESSampler,
     "evolution": RegularizedEvolutionSampler,
+    "reinforce": ReinforceSampler,
     "auto": AutoSampler,
 }
 
