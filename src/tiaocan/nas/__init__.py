@@ -17,7 +17,7 @@ from typing import Any
 
 __all__ = [
     "DEFAULT_OPS", "OPS", "build", "build_macro", "cell_space", "export", "genotype",
-    "is_parametric", "load", "macro_space", "measure", "parse_genotype", "register_op",
+    "is_parametric", "load", "macro_space", "measure", "parse_genotype", "record", "register_op",
 ]
 
 # name -> submodule; resolved on first use so `import tiaocan` never imports torch.
@@ -27,7 +27,7 @@ _LAZY = {
     "OPS": "ops", "is_parametric": "ops", "register_op": "ops",
     "macro_space": "macro", "build_macro": "macro",
     "export": "export", "load": "export",
-    "measure": "hardware",
+    "measure": "hardware", "record": "hardware",
 }
 
 

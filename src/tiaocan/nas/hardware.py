@@ -91,10 +91,27 @@ def measure(model: Any, input_shape: Sequence[int], *, latency: bool = True,
     return out
 
 
-def record(trial: Any, measurements: dict[str, Any]) -> None:
-    """Store measurements with a trial (user attributes ``hw_params``, ``hw_flops``, ...)."""
-    for key, value in measurements.items():
-        trial.set_user_attr(f"hw_{key}", value)
+def record(trial: Any, model: Any = None, input_shape: Sequence[int] | None = None, *,
+           latency: bool = True, **latency_options: Any) -> dict[str, Any]:
+    """Store what a trial's architecture is with the trial: its cell ``genotype`` (a user
+    attribute the dashboard draws) and, given a model and an input shape, the measurements
+    of :func:`measure` as user attributes ``hw_params``, ``hw_flops``, ``hw_latency_ms``,
+    ``hw_device``, ... Returns what was stored.
+    """
+    stored: dict[str, Any] = {}
+    if any(str(k).startswith("edge_") for k in trial.params):
+        from tiaocan.nas.cell import genotype
+
+        stored["genotype"] = genotype(trial.params)
+    if model is not None:
+        if input_shape is None:
+            raise ConfigError("record: measuring a model needs input_shape (one input's shape "
+                              "without the batch dimension, e.g. (1, 8, 8))")
+        found = measure(model, input_shape, latency=latency, **latency_options)
+        stored.update({f"hw_{key}": value for key, value in found.items()})
+    for key, value in stored.items():
+        trial.set_user_attr(key, value)
+    return stored
 
 
 def _example(torch: Any, model: Any, input_shape: Sequence[int], batch: int) -> Any:

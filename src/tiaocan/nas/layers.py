@@ -101,3 +101,48 @@ class CellNetwork(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         out: torch.Tensor = self.head(self.cells(self.stem(x)))
         return out
+
+
+class InvertedResidual(nn.Module):
+    """MobileNetV2's block (Sandler et al. 2018): 1x1 expansion, k x k depthwise convolution,
+    1x1 projection; the input is added back when the shapes match."""
+
+    def __init__(self, c_in: int, c_out: int, kernel: int, expansion: int, stride: int) -> None:
+        super().__init__()
+        hidden = c_in * expansion
+        layers: list[nn.Module] = []
+        if expansion != 1:
+            layers += [nn.Conv2d(c_in, hidden, 1, bias=False), nn.BatchNorm2d(hidden), nn.ReLU6()]
+        layers += [nn.Conv2d(hidden, hidden, kernel, stride, kernel // 2, groups=hidden, bias=False),
+                   nn.BatchNorm2d(hidden), nn.ReLU6(),
+                   nn.Conv2d(hidden, c_out, 1, bias=False), nn.BatchNorm2d(c_out)]
+        self.block = nn.Sequential(*layers)
+        self.residual = stride == 1 and c_in == c_out
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        out: torch.Tensor = self.block(x)
+        return x + out if self.residual else out
+
+
+class MacroNetwork(nn.Module):
+    """Stem, stages of inverted-residual blocks (the first block of a stage strides), global
+    average pool, linear head."""
+
+    def __init__(self, stages: list[dict], *, stem_channels: int, n_classes: int,
+                 in_channels: int) -> None:
+        super().__init__()
+        self.stem = nn.Sequential(nn.Conv2d(in_channels, stem_channels, 3, padding=1, bias=False),
+                                  nn.BatchNorm2d(stem_channels), nn.ReLU6())
+        blocks: list[nn.Module] = []
+        c_in = stem_channels
+        for stage in stages:
+            for k, (kernel, expansion) in enumerate(stage["layers"]):
+                stride = stage["stride"] if k == 0 else 1
+                blocks.append(InvertedResidual(c_in, stage["width"], kernel, expansion, stride))
+                c_in = stage["width"]
+        self.blocks = nn.Sequential(*blocks)
+        self.head = nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(c_in, n_classes))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        out: torch.Tensor = self.head(self.blocks(self.stem(x)))
+        return out

@@ -35,7 +35,8 @@ def config_key(params: Mapping[str, Any]) -> str:
 
 def taken_keys(history: History) -> set[str]:
     """Keys of every configuration the study has tried or is trying (any state)."""
-    return {config_key(t.params) for t in history.trials if t.params}
+    return {t.key if t.key and t.key.startswith(PREFIX) else config_key(t.params)
+            for t in history.trials if t.params}
 
 
 def fresh(space: Space, history: History, rng: np.random.Generator,
