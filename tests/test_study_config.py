@@ -110,3 +110,28 @@ def test_further_settings_compare_with_the_study_attribute_of_that_name() -> Non
         check_same_study(record, "postgresql://user:secret@host/db",
                          {**same, "constraints": [{"name": "size", "max": 9}]})
     assert "secret" not in str(info.value) and "user:***@host" in str(info.value)
+
+
+def test_run_spec_refuses_a_budget_scheduler_without_fidelity_and_accepts_one(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from tiaocan.cli import main
+
+    (tmp_path / "objmod.py").write_text(
+        "def objective(trial):\n"
+        "    for e in range(1, trial.budget + 1):\n"
+        "        trial.report(trial.params['x'] / e, step=e)\n"
+        "    return trial.params['x']\n", encoding="utf-8")
+    spec = ("objective: objmod:objective\nstudy: mf\nscheduler: hyperband\nseed: 0\n"
+            "n_trials: 4\nspace:\n  x: {type: float, low: 0, high: 1}\n")
+    (tmp_path / "bad.yaml").write_text(spec, encoding="utf-8")
+    url = f"sqlite:///{tmp_path / 'r.db'}"
+    assert main(["run", str(tmp_path / "bad.yaml"), "--storage", url, "--no-progress"]) == 2
+    err = capsys.readouterr().err
+    last = err.strip().splitlines()[-1]  # the error is one line (a note may precede it)
+    assert last.startswith("tiaocan: error:") and "needs a fidelity" in last
+    assert "Traceback" not in err
+    (tmp_path / "good.yaml").write_text(spec + "fidelity: {name: epoch, low: 1, high: 9}\n",
+                                        encoding="utf-8")
+    assert main(["run", str(tmp_path / "good.yaml"), "--storage", url, "--no-progress"]) == 0
+    study = tc.load_study("mf", storage=url)
+    assert study.fidelity == tc.Fidelity("epoch", 1, 9) and len(study.trials) == 4
