@@ -38,7 +38,8 @@ def test_the_refusal_comes_before_anything_is_stored(tmp_path: Path) -> None:
 
 
 def test_scheduler_budgets_outside_the_fidelity_are_refused() -> None:
-    with pytest.raises(ConfigError, match=r"max_budget=100 is outside the fidelity's range \[1, 9\]"):
+    with pytest.raises(ConfigError,
+                       match=r"max_budget=100 is outside the fidelity's range \[1, 9\]"):
         tc.create_study(space=SPACE, storage=":memory:", fidelity=FIDELITY,
                         scheduler=tc.schedulers.Hyperband(max_budget=100))
 

@@ -155,7 +155,8 @@ class Progress:
         parts = [f"best={best:.6g}" if best is not None else "best=-",
                  f"failed={counts['failed']}", f"pruned={counts['pruned']}"]
         if self.timeout is not None and not self.n_trials:
-            parts.append(f"left={format_seconds(self.timeout - (time.monotonic() - self._started))}")
+            left = self.timeout - (time.monotonic() - self._started)
+            parts.append(f"left={format_seconds(left)}")
         return ", ".join(parts)
 
     def update(self) -> None:

@@ -113,9 +113,11 @@ def test_mlflow_round_trip_parent_children_budget_and_idempotent_reexport(mlflow
     client = MlflowClient(tracking_uri=uri)
     exp = client.get_experiment_by_name("ml")
     parents, children, total = _runs(client, exp.experiment_id)
-    assert len(parents) == 1 and total == 1 + len(done) and sorted(children) == [t.number for t in done]
+    assert len(parents) == 1 and total == 1 + len(done)
+    assert sorted(children) == [t.number for t in done]
     parent = parents[0]
-    assert parent.data.params["fidelity"] == "fraction" and parent.data.params["fidelity_high"] == "1.0"
+    assert parent.data.params["fidelity"] == "fraction"
+    assert parent.data.params["fidelity_high"] == "1.0"
     assert parent.info.status == "FINISHED"
     for t in done:
         run = children[t.number]

@@ -15,7 +15,8 @@ MLflow 3 keeps its file store in maintenance mode; the default is a SQLite track
 Needs ``pip install "tiaocan[mlflow]"``.
 
 >>> # from tiaocan.tracking import export
->>> # export(study, MLflowTracker("sqlite:///mlflow.db"))   # then: mlflow ui --backend-store-uri sqlite:///mlflow.db
+>>> # export(study, MLflowTracker("sqlite:///mlflow.db"))
+>>> # then: mlflow ui --backend-store-uri sqlite:///mlflow.db
 """
 
 from __future__ import annotations
@@ -32,7 +33,8 @@ if TYPE_CHECKING:
 
 __all__ = ["MLflowTracker"]
 
-_STATUS = {TrialState.COMPLETE: "FINISHED", TrialState.PRUNED: "KILLED", TrialState.FAILED: "FAILED"}
+_STATUS = {TrialState.COMPLETE: "FINISHED", TrialState.PRUNED: "KILLED",
+           TrialState.FAILED: "FAILED"}
 
 
 def _ms(seconds: float | None) -> int:
@@ -47,7 +49,8 @@ class MLflowTracker:
         experiment: the experiment name (default: the study's name).
     """
 
-    def __init__(self, tracking_uri: str = "sqlite:///mlflow.db", experiment: str | None = None) -> None:
+    def __init__(self, tracking_uri: str = "sqlite:///mlflow.db",
+                 experiment: str | None = None) -> None:
         self.tracking_uri = tracking_uri
         self.experiment = experiment
         self._client: Any = None
@@ -59,7 +62,8 @@ class MLflowTracker:
     def _setup(self, study: Study) -> tuple[Any, str, str]:
         if self._client is None:
             tracking = require("mlflow.tracking", "mlflow", "MLflow export")
-            self._client = tracking.MlflowClient(tracking_uri=self.tracking_uri)  # type: ignore[attr-defined]
+            client_class = tracking.MlflowClient  # type: ignore[attr-defined]
+            self._client = client_class(tracking_uri=self.tracking_uri)
         client = self._client
         if self._experiment_id is None:
             name = self.experiment or study.name
@@ -126,7 +130,8 @@ class MLflowTracker:
 
     def _log_params(self, run_id: str, trial: FrozenTrial) -> None:
         entities = require("mlflow.entities", "mlflow", "MLflow export")
-        params = [entities.Param(k, str(v)) for k, v in trial.params.items()]  # type: ignore[attr-defined]
+        param = entities.Param  # type: ignore[attr-defined]
+        params = [param(k, str(v)) for k, v in trial.params.items()]
         self._client.log_batch(run_id, params=params)
 
     def _log_outcome(self, study: Study, run: Any, trial: FrozenTrial) -> None:
@@ -150,7 +155,8 @@ class MLflowTracker:
         budget = trial.budget if trial.budget is not None else (
             study.fidelity.high if study.fidelity is not None else None)
         new_tags = {"tiaocan.state": trial.state.value, "tiaocan.reports": str(len(trial.reports)),
-                    "tiaocan.steps": "indices (true steps in metric 'step')" if indexed else "steps"}
+                    "tiaocan.steps": ("indices (true steps in metric 'step')" if indexed
+                                      else "steps")}
         if budget is not None and tags.get("tiaocan.budget") != str(budget):
             metrics.append(metric("budget", float(budget), _ms(trial.completed_at), last))
             new_tags["tiaocan.budget"] = str(budget)
