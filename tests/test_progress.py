@@ -125,3 +125,14 @@ def test_optimize_first_log_line_says_what_auto_chose_and_why(
     first = caplog.records[0].getMessage()
     assert first.startswith("study 'a': sampler auto chose gp: 2 parameters")
     assert 'sampler="tpe"' in first  # the cheaper choice is named
+
+
+def test_trials_left_at_a_low_rung_count_as_pruned() -> None:
+    study = tc.create_study("h", space=tc.Space(x=tc.Float(0, 1)), storage=":memory:",
+                            sampler="random", seed=0, scheduler="hyperband",
+                            fidelity=tc.Fidelity("epoch", low=1, high=9))
+    progress = Progress(study, 9, None, enabled=False)
+    study.optimize(lambda t: t.params["x"] / t.budget, n_trials=9)
+    counts = progress.counts()
+    below = [t for t in study.trials if t.budget < 9]
+    assert counts["pruned"] == len(below) > 0 and counts["done"] == 9

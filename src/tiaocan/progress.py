@@ -142,11 +142,14 @@ class Progress:
 
     def counts(self) -> dict[str, Any]:
         """Trials finished since the call, failures, pruned trials and the best value."""
+        from tiaocan.outcome import full_budget, shown_state
+
         trials = self.study.history().trials[self._start_number:]
+        full = full_budget(self.study.record.attrs)  # a trial left at a low rung is pruned
         return {
             "done": sum(1 for t in trials if t.state.is_finished),
             "failed": sum(1 for t in trials if t.state is TrialState.FAILED),
-            "pruned": sum(1 for t in trials if t.state is TrialState.PRUNED),
+            "pruned": sum(1 for t in trials if shown_state(t, full) == "pruned"),
             "best": self.study.best_value_or_none(),
         }
 
