@@ -98,7 +98,8 @@ def test_journal_file_study_is_copied(tmp_path) -> None:
 
 def test_multi_objective_and_one_study_of_several(tmp_path) -> None:
     storage = f"sqlite:///{tmp_path / 'optuna.db'}"
-    two = optuna.create_study(study_name="two", storage=storage, directions=["minimize", "maximize"])
+    two = optuna.create_study(study_name="two", storage=storage,
+                              directions=["minimize", "maximize"])
     two.optimize(lambda t: (t.suggest_float("a", 0, 1), t.suggest_int("b", 0, 6, step=2)),
                  n_trials=6)
     optuna.create_study(study_name="other", storage=storage).optimize(

@@ -1,4 +1,5 @@
-"""``tiaocan import-optuna --from OPTUNA_URL [--study NAME] --to URL``: Optuna studies in tiaocan."""
+"""``tiaocan import-optuna --from OPTUNA_URL [--study NAME] --to URL``: Optuna studies in
+tiaocan."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     p = sub.add_parser("import-optuna", help="copy Optuna studies (trials, values, curves, "
                        "attributes) into a tiaocan storage")
     p.add_argument("--from", dest="source", required=True, metavar="OPTUNA_STORAGE",
-                   help="Optuna storage URL (sqlite:///optuna.db, postgresql://…) or journal file")
+                   help="Optuna storage URL (sqlite:///optuna.db, postgresql://…) or "
+                   "journal file")
     p.add_argument("--study", default=None, help="import only this study (default: all)")
     p.add_argument("--to", dest="target", default=None, metavar="URL",
                    help="tiaocan storage URL (default: sqlite:///tiaocan.db)")

@@ -54,7 +54,8 @@ def open_optuna_storage(source: str) -> Any:
     """An Optuna storage for a database URL or a journal file (``journal:///PATH`` or a path),
     checked to be Optuna's before anything is read: a foreign file is never modified."""
     if not isinstance(source, str) or not source:
-        raise ConfigError(f"--from must be an Optuna storage URL or a journal file, received {source!r}")
+        raise ConfigError("--from must be an Optuna storage URL or a journal file, "
+                          f"received {source!r}")
     if source.startswith("journal:") or "://" not in source:
         return _journal(re.sub(r"^journal:(//)?", "", source))
     _check_optuna_tables(source)
@@ -77,8 +78,8 @@ def _journal(path: str) -> Any:
     try:
         return journal.JournalStorage(journal.JournalFileBackend(path))
     except Exception as exc:
-        raise ConfigError(f"{path!r} is not an Optuna journal file: "
-                          f"{str(exc).splitlines()[0] if str(exc) else type(exc).__name__}") from None
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise ConfigError(f"{path!r} is not an Optuna journal file: {reason}") from None
 
 
 def _check_optuna_tables(url: str) -> None:
@@ -147,9 +148,11 @@ def learned_space(trials: Any) -> dict[str, Any]:
 def _joined(name: str, old: Param, new: Param) -> Param:
     if definition(old) == definition(new):
         return old
-    if isinstance(old, Float) and isinstance(new, Float) and (old.log, old.step) == (new.log, new.step):
+    same_scale = (getattr(old, "log", None), getattr(old, "step", None)) == \
+        (getattr(new, "log", None), getattr(new, "step", None))
+    if isinstance(old, Float) and isinstance(new, Float) and same_scale:
         return Float(min(old.low, new.low), max(old.high, new.high), log=old.log, step=old.step)
-    if isinstance(old, Int) and isinstance(new, Int) and (old.log, old.step) == (new.log, new.step) \
+    if isinstance(old, Int) and isinstance(new, Int) and same_scale \
             and (new.low - old.low) % old.step == 0:
         return Int(min(old.low, new.low), max(old.high, new.high), log=old.log, step=old.step)
     if isinstance(old, Categorical) and isinstance(new, Categorical):

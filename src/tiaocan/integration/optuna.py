@@ -80,7 +80,8 @@ def to_trial(trial: Any, names: Sequence[str] | None = None, n_objectives: int =
     values = tuple(float(v) for v in trial.values) if trial.values is not None else None
     if values is not None and not all(np.isfinite(values)):
         values = None
-    reports = tuple(Report(step, (float(v),)) for step, v in sorted(trial.intermediate_values.items())
+    curve = sorted(trial.intermediate_values.items())
+    reports = tuple(Report(step, (float(v),)) for step, v in curve
                     if n_objectives == 1 and v is not None and np.isfinite(v))
     return FrozenTrial(
         number=trial.number, trial_id=trial._trial_id, state=to_state(trial.state),
@@ -103,11 +104,11 @@ class Sampler(optuna.samplers.BaseSampler):  # type: ignore[misc]
         self.sampler = sampler
         self.seed = seed
         self._tc_sampler = get_sampler(sampler)
-        self._seed = int(seed) if seed is not None else int(np.random.SeedSequence().entropy % 2**31)
+        self._seed = int(seed) if seed is not None else _fresh_seed()
         self._search_space = optuna.search_space.IntersectionSearchSpace()
 
     def reseed_rng(self) -> None:
-        self._seed = int(np.random.SeedSequence().entropy % 2**31)
+        self._seed = _fresh_seed()
 
     def _rng(self, number: int, name: str = "") -> np.random.Generator:
         import zlib
@@ -119,7 +120,8 @@ class Sampler(optuna.samplers.BaseSampler):  # type: ignore[misc]
         # one-value distributions need no proposal
         return {n: d for n, d in space.items() if not d.single()}
 
-    def sample_relative(self, study: Any, trial: Any, search_space: Mapping[str, Any]) -> dict[str, Any]:
+    def sample_relative(self, study: Any, trial: Any,
+                        search_space: Mapping[str, Any]) -> dict[str, Any]:
         if not search_space:
             return {}
         space = Space({n: to_param(n, d) for n, d in search_space.items()})
@@ -139,6 +141,10 @@ class Sampler(optuna.samplers.BaseSampler):  # type: ignore[misc]
                            param_distribution: Any) -> Any:
         param = to_param(param_name, param_distribution)
         return _external(param_distribution, param.sample(self._rng(trial.number, param_name)))
+
+
+def _fresh_seed() -> int:
+    return int(np.random.SeedSequence().entropy % 2**31)  # type: ignore[operator]
 
 
 def _renumbered(trial: FrozenTrial, number: int) -> FrozenTrial:
