@@ -10,7 +10,7 @@ import pytest
 MODULES = [
     "tiaocan", "tiaocan.parameters", "tiaocan.space", "tiaocan.study", "tiaocan.errors",
     "tiaocan.fidelity", "tiaocan.storage", "tiaocan.samplers.base", "tiaocan.samplers.random",
-    "tiaocan.samplers.candidates",
+    "tiaocan.samplers.candidates", "tiaocan.tracking.steps",
     "tiaocan.testing.storage", "tiaocan.testing.sampler", "tiaocan._numeric.pareto",
 ]
 
