@@ -164,13 +164,12 @@ def test_several_processes_share_the_growing_space(tmp_path) -> None:
     assert len(resumed.trials) == 14
 
 
-def test_concurrent_writers_lose_no_parameter(tmp_path) -> None:
-    url = f"sqlite:///{tmp_path / 'race.db'}"
-    study = tc.create_study("race", storage=url, seed=0)
+def test_concurrent_writers_lose_no_parameter(storage_url: str) -> None:
+    study = tc.create_study("race", storage=storage_url, seed=0)
     names = [f"p{i}" for i in range(12)]
 
-    def add(chunk: list[str]) -> None:
-        storage = get_storage(url)
+    def add(chunk: list[str]) -> None:  # each writer on its own connection
+        storage = study.storage if storage_url == ":memory:" else get_storage(storage_url)
         for name in chunk:
             storage.update_space(study.study_id, lambda s, n=name: merge_param(
                 s, n, tc.Float(0.0, 1.0), {}))

@@ -201,3 +201,10 @@ def test_in_memory_target_rolls_back_too(tmp_path) -> None:
     study = tc.load_study("demo", storage=target)
     assert len(study.trials) == 24
     assert all(not math.isnan(v) for t in study.trials for v in (t.values or ()))
+
+
+def test_import_into_postgresql(tmp_path, postgres_url) -> None:
+    source = _optuna_study(f"sqlite:///{tmp_path / 'optuna.db'}")
+    assert main(["import-optuna", "--from", f"sqlite:///{tmp_path / 'optuna.db'}",
+                 "--to", postgres_url]) == 0
+    _check_same(source, postgres_url)
