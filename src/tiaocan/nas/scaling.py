@@ -6,8 +6,8 @@ Reference:
     α·β²·γ² ≈ 2 and α, β, γ ≥ 1 (eq. 3), so FLOPs grow by about 2^φ; (α, β, γ) come from a
     small grid search at φ = 1 around the base network, then φ scales it up.
 
-The base network is a plain CNN (a stem, ``depth`` 3×3 conv blocks of ``width`` channels at
-``resolution``², global pooling, a linear head), so FLOPs ∝ depth·width²·resolution² as in the
+The base network is a small CNN (a stem, ``depth`` residual 3×3 conv blocks of ``width``
+channels at ``resolution``², global pooling, a linear head), so FLOPs ∝ depth·width²·resolution² as in the
 paper's argument. Depth, width and resolution are integers: each grid point's γ is chosen
 among realisable resolutions so that the FLOPs *measured* with ``FlopCounterMode`` are
 closest to the target, and points whose measured ratio is off by more than ``tolerance`` are
@@ -68,15 +68,18 @@ def build_cnn(shape: CNNShape, in_channels: int = 1, n_classes: int = 10) -> Any
         def __init__(self) -> None:
             super().__init__()
             self.resolution = shape.resolution
-            self.body = nn.Sequential(block(in_channels), *[block(shape.width)  # type: ignore[attr-defined]
-                                                            for _ in range(shape.depth)])
+            self.stem = block(in_channels)
+            self.blocks = nn.ModuleList([block(shape.width) for _ in range(shape.depth)])  # type: ignore[attr-defined]
             self.head = nn.Linear(shape.width, n_classes)  # type: ignore[attr-defined]
 
         def forward(self, x: Any) -> Any:
             if x.shape[-1] != self.resolution or x.shape[-2] != self.resolution:
                 x = functional.interpolate(x, size=(self.resolution, self.resolution),  # type: ignore[attr-defined]
                                            mode="bilinear", align_corners=False)
-            return self.head(self.body(x).mean(dim=(2, 3)))
+            x = self.stem(x)
+            for block_ in self.blocks:
+                x = x + block_(x)  # residual, as EfficientNet's blocks: depth stays trainable
+            return self.head(x.mean(dim=(2, 3)))
 
     return ScaledCNN()
 
