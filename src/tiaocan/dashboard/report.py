@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tiaocan.dashboard.pages import base, json_for_script
+from tiaocan.outcome import full_budget, shown_state
 from tiaocan.trial import FrozenTrial, TrialState
 
 if TYPE_CHECKING:
@@ -27,11 +28,15 @@ for (const node of document.querySelectorAll("script.figure")) {
 
 
 def _best_rows(study: Study, trials: list[FrozenTrial], limit: int) -> str:
-    done = [t for t in trials if t.state is TrialState.COMPLETE and t.values]
+    from tiaocan.viz import data
+    from tiaocan.viz.meta import study_meta
+
+    meta = study_meta(study)
+    done = data.final(trials, meta.full)  # values at a low rung are not results
     sign = study.directions[0].sign
     done.sort(key=lambda t: sign * t.values[0])  # type: ignore[index]
     names = list(study.space.names)
-    head = "".join(f"<th>{escape(h)}</th>" for h in ["#", "value", "budget", "objective s",
+    head = "".join(f"<th>{escape(h)}</th>" for h in ["#", meta.names[0], "budget", "objective s",
                                                      "proposal s", *names, "note"])
     rows = []
     for t in done[:limit]:
@@ -82,7 +87,8 @@ def report_html(study: Study, top: int = 50) -> str:
     analysed = _analysis(study) if len(study.directions) == 1 else None
     text, imp = analysed if analysed else (None, None)
     figs = viz.figures(study, trials, imp)
-    counts = {s.value: sum(1 for t in trials if t.state is s) for s in TrialState}
+    full = full_budget(study.attrs)
+    counts = {s.value: sum(1 for t in trials if shown_state(t, full) == s.value) for s in TrialState}
     parts = [f"<h1>{escape(study.name)}</h1>"]
     note = study.user_attrs.get("note")
     if note:

@@ -81,6 +81,8 @@ def history_figure(h: D.History, title: str = "Optimization history", metric: st
         if log:
             bar.update(tickvals=[math.log10(v) for v in levels], ticktext=[f"{v:g}" for v in levels])
         layout["coloraxis"] = {"colorscale": "Viridis", "colorbar": bar}
+        # the legend under the plot: on the right it would sit on the colour bar
+        layout["legend"] = {"orientation": "h", "yanchor": "top", "y": -0.18, "x": 0}
     sub = f"{h.n_total} trials" + (f", {h.n_stopped} stopped early" if h.n_stopped else "")
     return _figure(traces, f"{title}: {metric} ({sub})", **layout)
 
