@@ -16,8 +16,11 @@ import importlib
 from typing import Any
 
 __all__ = [
-    "DEFAULT_OPS", "OPS", "build", "build_macro", "cell_space", "export", "genotype",
+    "DEFAULT_OPS", "OPS", "build", "build_macro", "cell_space", "count_flops", "count_params",
+    "export", "genotype", "measure_latency",
     "is_parametric", "load", "macro_space", "measure", "parse_genotype", "record", "register_op",
+    # weight sharing and scaling
+    "DARTS", "Supernet", "darts_search", "oneshot_search", "ranking_quality",
 ]
 
 # name -> submodule; resolved on first use so `import tiaocan` never imports torch.
@@ -27,7 +30,10 @@ _LAZY = {
     "OPS": "ops", "is_parametric": "ops", "register_op": "ops",
     "macro_space": "macro", "build_macro": "macro",
     "export": "export", "load": "export",
-    "measure": "hardware", "record": "hardware",
+    "measure": "hardware", "record": "hardware", "count_params": "hardware",
+    "count_flops": "hardware", "measure_latency": "hardware",
+    "DARTS": "darts", "darts_search": "darts", "Supernet": "supernet",
+    "oneshot_search": "supernet", "ranking_quality": "ranking",
 }
 
 
