@@ -49,8 +49,8 @@ def test_cli_trials_and_export_show_trials_left_at_a_low_rung_as_pruned(url, cap
 
 def test_metric_names_head_the_cli_table_and_the_export(sqlite_url, capsys, tmp_path):
     s = tc.create_study("mo", space=tc.Space(a=tc.Float(0, 1)), storage=sqlite_url, seed=0,
-                        directions=["maximize", "minimize"])
-    s.set_metric_names(["accuracy", "latency_ms"])
+                        directions={"accuracy": "maximize", "latency_ms": "minimize"})
+    assert [d.value for d in s.directions] == ["maximize", "minimize"]
     s.optimize(lambda t: (t.params["a"], 2 * t.params["a"]), n_trials=3)
     assert tc.load_study("mo", storage=sqlite_url).metric_names == ["accuracy", "latency_ms"]
     capsys.readouterr()
@@ -66,6 +66,8 @@ def test_metric_names_head_the_cli_table_and_the_export(sqlite_url, capsys, tmp_
         with pytest.raises(tc.ConfigError, match="metric names"):
             s.set_metric_names(bad)
     assert s.metric_names == ["accuracy", "latency_ms"]  # a refused call changes nothing
+    s.set_metric_names(["acc", "ms"])
+    assert tc.load_study("mo", storage=sqlite_url).metric_names == ["acc", "ms"]
 
 
 @settings(max_examples=60, deadline=None)

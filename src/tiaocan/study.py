@@ -298,7 +298,8 @@ class Study:
 def create_study(
     name: str | None = None, *, space: Space | Mapping[str, Any] | None = None, storage: str | Storage | None = None,
     sampler: str | Sampler | None = None, scheduler: str | Scheduler | None = None,
-    direction: str | Direction = "minimize", directions: Sequence[str | Direction] | None = None,
+    direction: str | Direction = "minimize",
+    directions: Sequence[str | Direction] | Mapping[str, str | Direction] | None = None,
     seed: int | None = None, load_if_exists: bool = False, fidelity: Fidelity | None = None,
     max_retries: int = 0, heartbeat_interval: float = 10.0, heartbeat_grace: float | None = None,
     deterministic: bool | int = False, constraints: Any = None, precheck: Any = None,
@@ -312,7 +313,9 @@ def create_study(
         storage: ``"sqlite:///tiaocan.db"`` (default), ``":memory:"``, ``"postgresql://…"``.
         sampler: a name (``"random"``, ``"grid"``, ``"sobol"``, …) or a sampler object.
         scheduler: a name or a scheduler object (default: no early stopping).
-        direction: ``"minimize"`` or ``"maximize"``; ``directions`` for several objectives.
+        direction: ``"minimize"`` or ``"maximize"``; ``directions`` for several objectives,
+            a list, or a dict from metric name to direction (``{"accuracy": "maximize",
+            "latency_ms": "minimize"}``: the names are stored as by ``set_metric_names``).
         seed: makes the study repeatable (drawn and stored when None).
         fidelity: the budget axis of a multi-fidelity study.
         max_retries: times a failed configuration is run again.
@@ -336,6 +339,12 @@ def create_study(
             space = Space(space)
         else:
             raise ConfigError(f"space must be a tc.Space, received {space!r}")
+    named: dict[str, Any] = {}
+    if isinstance(directions, Mapping):  # metric name -> direction
+        from tiaocan.viz.meta import METRIC_NAMES_KEY, check_metric_names
+
+        named = {METRIC_NAMES_KEY: check_metric_names(list(directions), len(directions))}
+        directions = list(directions.values())
     dirs = tuple(Direction.parse(d, "directions") for d in directions) if directions else (
         Direction.parse(direction),)
     if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0):
@@ -360,7 +369,7 @@ def create_study(
     attrs = {"sampler": describe(sampler_obj), "scheduler": describe(scheduler_obj),
              "fidelity": fidelity.to_json() if fidelity else None, "options": options,
              "manifest": environment(), **({"define_by_run": True} if define_by_run else {}),
-             **_window_attrs(deterministic)}
+             **_window_attrs(deterministic), **named}
     try:
         record = store.create_study(name, directions=dirs, space=space.to_json(),
                                     seed=int(seed) if seed is not None else new_study_seed(),
