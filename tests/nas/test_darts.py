@@ -112,3 +112,12 @@ def test_bad_options_are_clear_errors(space, bad) -> None:
 def test_a_space_that_is_not_a_cell_space_is_a_clear_error() -> None:
     with pytest.raises(tc.ConfigError, match="DARTS needs a cell space"):
         DARTS(tc.Space(lr=tc.Float(1e-4, 1e-1, log=True)))
+
+
+@pytest.mark.parametrize("name", ['tiaocan.nas.darts'])
+def test_docstring_examples(name: str) -> None:
+    import doctest
+    import importlib
+
+    result = doctest.testmod(importlib.import_module(name), optionflags=doctest.ELLIPSIS)
+    assert result.attempted > 0 and result.failed == 0

@@ -113,3 +113,12 @@ def test_cuda_without_a_gpu_is_a_clear_error() -> None:
         pytest.skip("a GPU is present")
     with pytest.raises(tc.ConfigError, match="no CUDA GPU"):
         compare_at_equal_flops(BASE, 1.5, 1.1, 1.1, 1.0, digits_split(0), epochs=1, device="cuda")
+
+
+@pytest.mark.parametrize("name", ['tiaocan.nas.scaling'])
+def test_docstring_examples(name: str) -> None:
+    import doctest
+    import importlib
+
+    result = doctest.testmod(importlib.import_module(name), optionflags=doctest.ELLIPSIS)
+    assert result.attempted > 0 and result.failed == 0

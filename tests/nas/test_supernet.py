@@ -98,3 +98,12 @@ def test_ranking_quality_is_one_for_the_truth_and_minus_one_reversed(values) -> 
 def test_ranking_quality_rejects_a_k_out_of_range() -> None:
     with pytest.raises(tc.ConfigError, match="k in"):
         ranking_quality({1: 0.1, 2: 0.2}, {1: 0.1, 2: 0.3}, k=3)
+
+
+@pytest.mark.parametrize("name", ['tiaocan.nas.supernet', 'tiaocan.nas.ranking'])
+def test_docstring_examples(name: str) -> None:
+    import doctest
+    import importlib
+
+    result = doctest.testmod(importlib.import_module(name), optionflags=doctest.ELLIPSIS)
+    assert result.attempted > 0 and result.failed == 0
