@@ -102,6 +102,10 @@ def test_study_list_shows_best_sampler_scheduler_and_dates(client):
     assert '<td class="c-sampler">' in row and '<td class="c-created">20' in row
     pruned = sum(1 for t in client.hb.trials if t.budget < 9)
     assert f'<td class="c-pruned">{pruned}</td>' in row
+    search = client.get("/api/summary", params={"study": "mo"}).json()["search"]
+    assert search.startswith("sampler AutoSampler: auto chose ") and "(so far: " in search
+    search = client.get("/api/summary", params={"study": "hb"}).json()["search"]
+    assert "scheduler Hyperband; fidelity epoch from 1 to 9" in search
 
 
 def test_trial_page_draws_the_genotype_and_names_the_metrics(client):

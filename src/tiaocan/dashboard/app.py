@@ -17,7 +17,7 @@ from typing import Any
 
 from tiaocan.dashboard import pages
 from tiaocan.dashboard.state import StudyView, Views
-from tiaocan.errors import ConfigError, StudyNotFoundError, require
+from tiaocan.errors import ConfigError, StudyNotFoundError, TiaocanError, require
 from tiaocan.outcome import shown_state
 from tiaocan.space import Categorical
 from tiaocan.storage import Storage, get_storage
@@ -61,7 +61,8 @@ def create_app(storage: str | Storage, prefetch: bool = True,
 
         middleware.append(Middleware(TrustedHostMiddleware, allowed_hosts=list(allowed_hosts)))
     return Starlette(routes=routes, middleware=middleware, exception_handlers={
-        StudyNotFoundError: _not_found, ConfigError: _bad_request})
+        StudyNotFoundError: _not_found, ConfigError: _bad_request,
+        TiaocanError: _bad_request})  # a malformed database: its message, not a crash
 
 
 def _prefetch(views: Views) -> None:
@@ -211,7 +212,28 @@ def _summary(view: StudyView) -> dict[str, Any]:
     for t in trials:
         counts[shown_state(t, full)] += 1
     return {"cursor": view.cursor, "counts": counts, "total": len(trials),
-            "best": _best(view, trials), "metrics": view.metric_names}
+            "best": _best(view, trials), "metrics": view.metric_names,
+            "search": _search_line(view.record.attrs, trials)}
+
+
+def _search_line(attrs: Any, trials: list[FrozenTrial]) -> str:
+    """The sampler (``auto``'s latest pick and its reason, the picks so far), the scheduler
+    and the fidelity, as the trials recorded them."""
+    from tiaocan.study_config import auto_choices
+
+    text = f"sampler {_role(attrs, 'sampler') or '?'}"
+    latest = next((a for t in reversed(trials)
+                   if isinstance(a := (t.system_attrs.get("sampler") or {}).get("auto"), dict)), None)
+    if latest:
+        text += f": auto chose {latest.get('chose')}: {latest.get('why')}"
+        text += " (so far: " + ", ".join(f"{n} {k}" for k, n in auto_choices(trials).items()) + ")"
+    scheduler = _role(attrs, "scheduler")
+    if scheduler and scheduler != "FIFOScheduler":
+        text += f"; scheduler {scheduler}"
+    fid = attrs.get("fidelity")
+    if isinstance(fid, dict):
+        text += f"; fidelity {fid.get('name')} from {fid.get('low')} to {fid.get('high')}"
+    return text
 
 
 def _best(view: StudyView, trials: list[FrozenTrial]) -> float | None:

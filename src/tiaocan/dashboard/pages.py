@@ -101,7 +101,7 @@ def study_page(name: str, data: Mapping[str, Any], note: str | None, summary: st
     summary_html = f'<pre class="summary">{escape(summary)}</pre>' if summary else ""
     body = f"""
 <h1 id="study-name">{escape(name)}</h1>{note_html}
-<p id="counts" class="counts">loading…</p>{summary_html}
+<p id="counts" class="counts">loading…</p><p id="search" class="counts"></p>{summary_html}
 <section class="controls" id="plot-controls">
   <label>objective <select id="c-objective"></select></label>
   <label>contour <select id="c-contour-x"></select> × <select id="c-contour-y"></select></label>

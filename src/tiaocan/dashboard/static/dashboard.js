@@ -137,6 +137,7 @@
         document.getElementById("counts").textContent =
           `${sum.total} trials` + (counts ? ` — ${counts}` : "") +
           (sum.best !== null ? ` — best ${metrics[0]} ${fmt(sum.best)}` : "");
+        document.getElementById("search").textContent = sum.search || "";
         if (sum.cursor !== s.cursor) {
           s.cursor = sum.cursor;
           await loadTable();
