@@ -115,3 +115,16 @@ def test_choice_picks_contour_pair_slice_and_parallel_parameters(hyperband):
     edf = viz.plot_edf(hyperband)
     assert [d.name.split(" (")[0] for d in edf.data] == ["epoch 1", "epoch 3", "epoch 9"]
     assert all(list(d.y)[-1] == 1.0 for d in edf.data)
+
+
+def test_three_objectives_give_one_pareto_plane_per_other_metric():
+    s = tc.create_study(space=tc.Space(a=tc.Float(0, 1), b=tc.Float(0, 1)), storage=":memory:", seed=0,
+                        directions={"accuracy": "maximize", "latency_ms": "minimize", "params": "minimize"})
+    s.optimize(lambda t: (t.params["a"], t.params["a"] + t.params["b"], t.params["b"]), n_trials=12)
+    figs = viz.figures(s)
+    assert figs["pareto"].layout.yaxis.title.text == "latency_ms"
+    assert figs["pareto-2"].layout.yaxis.title.text == "params"
+    front = viz.plot_pareto(s, 0, 2).data[1]
+    points = [(t.values[0], t.values[2]) for t in s.trials]
+    assert all(not any(q[0] >= p[0] and q[1] <= p[1] and q != p for q in points)
+               for p in zip(front.x, front.y))  # nothing dominates a front point in that plane

@@ -105,10 +105,11 @@ def plot_rungs(study: Study, objective: int = 0) -> Any:
     return _r().rungs_figure(data.rungs(study.trials, objective), metric=_meta(study).name(objective))
 
 
-def plot_pareto(study: Study) -> Any:
+def plot_pareto(study: Study, x: int = 0, y: int = 1) -> Any:
+    """The Pareto front of objectives ``x`` and ``y`` (by index)."""
     m = _meta(study)
-    return _r().pareto_figure(data.pareto(data.final(study.trials, m.full), study.directions),
-                              names=m.names)
+    p = data.pareto(data.final(study.trials, m.full), study.directions, objectives=(x, y))
+    return _r().pareto_figure(p, names=(m.names[x], m.names[y]))
 
 
 def plot_timeline(study: Study) -> Any:
@@ -164,8 +165,9 @@ def figures(study: Study, trials: Any = None, importance: Any = None,
     imps = importance if isinstance(importance, dict) else {0: importance}
     multi = len(m.names) > 1
     out: dict[str, Any] = {}
-    if multi:
-        out["pareto"] = r.pareto_figure(data.pareto(final, study.directions, max_points), m.names)
+    for j in range(1, len(m.names)):  # the first metric (accuracy) against each other one
+        p = data.pareto(final, study.directions, max_points, (0, j))
+        out["pareto" if j == 1 else f"pareto-{j}"] = r.pareto_figure(p, (m.names[0], m.names[j]))
     for i, metric in enumerate(m.names):
         suffix = f"-{i}" if multi else ""
         h = data.history(trials, study.directions[i], i, max_points, m.full)

@@ -323,15 +323,17 @@ class Pareto:
 
 
 def pareto(trials: Sequence[FrozenTrial], directions: Sequence[Direction],
-           max_points: int = 4000) -> Pareto:
-    """The Pareto front of a multi-objective study (front points always kept)."""
+           max_points: int = 4000, objectives: Sequence[int] | None = None) -> Pareto:
+    """The Pareto front of a multi-objective study (front points always kept), over the
+    ``objectives`` given (default all; a pair draws one plane of a 3+-objective study)."""
     from tiaocan._numeric.pareto import non_dominated_mask
 
     done = _complete(trials)
     if not done:
         return Pareto([], [], [])
-    vals = np.array([t.values for t in done], dtype=float)
-    losses = vals * np.array([d.sign for d in directions])
+    picked = list(range(len(directions))) if objectives is None else list(objectives)
+    vals = np.array([t.values for t in done], dtype=float)[:, picked]
+    losses = vals * np.array([directions[i].sign for i in picked])
     mask = non_dominated_mask(losses)
     keep = downsample(len(done), max_points, [i for i, m in enumerate(mask) if m])
     return Pareto([vals[i].tolist() for i in keep], [bool(mask[i]) for i in keep],
