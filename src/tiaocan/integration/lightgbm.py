@@ -40,14 +40,14 @@ class LightGBMCallback:
         self.stopped_at: int | None = None  # the round after which the scheduler stopped it
 
     def __call__(self, env: Any) -> None:
-        value, higher_is_better = self._latest(env.evaluation_result_list or [])
+        value = self._latest(env.evaluation_result_list or [])
         step = env.iteration - env.begin_iteration + 1
         self.trial.report(value, step=step)
         if self.trial.should_stop():
             self.stopped_at = step
             raise _lgb.callback.EarlyStopException(env.iteration, env.evaluation_result_list)
 
-    def _latest(self, results: list[tuple[Any, ...]]) -> tuple[float, bool]:
+    def _latest(self, results: list[tuple[Any, ...]]) -> float:
         # Each entry: (valid name, metric, value, higher is better[, std in lgb.cv]).
         candidates = [r for r in results if r[0] != "training" or self.valid_name == "training"]
         if not candidates:
@@ -55,7 +55,7 @@ class LightGBMCallback:
         name = self.valid_name if self.valid_name is not None else candidates[-1][0]
         for entry in candidates:
             if entry[0] == name and (self.metric is None or entry[1] == self.metric):
-                return float(entry[2]), bool(entry[3])
+                return float(entry[2])
         available = [f"{r[0]}:{r[1]}" for r in results]
         raise ConfigError(f"metric {self.metric!r} of valid set {name!r} is not evaluated; "
                           f"available (valid set:metric): {available}")

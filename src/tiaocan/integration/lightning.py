@@ -57,8 +57,9 @@ class LightningCallback(_L.Callback):  # type: ignore[misc]
         if state is None:
             return None
         if not isinstance(state, Mapping) or "state_dict" not in state:
-            raise ConfigError("the trial's checkpoint was not written by LightningCallback (it "
-                              f"has no 'state_dict'); keys: {sorted(state)[:10] if isinstance(state, Mapping) else type(state).__name__}")
+            found = sorted(map(str, state))[:10] if isinstance(state, Mapping) else type(state).__name__
+            raise ConfigError("the trial's checkpoint was not written by LightningCallback (it has "
+                              f"no 'state_dict'); found: {found}")
         self._folder = self._folder or tempfile.mkdtemp(prefix="tiaocan-lightning-")
         path = Path(self._folder) / "resume.ckpt"
         torch.save(dict(state), path)
@@ -104,6 +105,6 @@ def _plain(obj: Any, depth: int = 0) -> Any:
         out = {k: _plain(v, depth + 1) for k, v in obj.items() if isinstance(k, (str, int))}
         return {k: v for k, v in out.items() if v is not None or obj[k] is None}
     if isinstance(obj, (list, tuple)):
-        return type(obj)(_plain(v, depth + 1) for v in obj) if type(obj) in (list, tuple) else \
-            [_plain(v, depth + 1) for v in obj]
+        items = [_plain(v, depth + 1) for v in obj]
+        return tuple(items) if isinstance(obj, tuple) else items
     return None

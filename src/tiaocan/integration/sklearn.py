@@ -23,7 +23,7 @@ import copy
 import math
 import numbers
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
