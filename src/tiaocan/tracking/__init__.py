@@ -1,8 +1,9 @@
-"""Tracking: the run manifest, notes, captured logs, and trackers (TensorBoard, MLflow).
+"""Tracking: the run manifest, notes, captured logs, and trackers (TensorBoard, MLflow, W&B).
 
 The exporters are imported from their modules, so ``import tiaocan`` stays light:
 ``from tiaocan.tracking.tensorboard import TensorBoardTracker``,
-``from tiaocan.tracking.mlflow import MLflowTracker``.
+``from tiaocan.tracking.mlflow import MLflowTracker``,
+``from tiaocan.tracking.wandb import WandbTracker``.
 """
 
 from __future__ import annotations
