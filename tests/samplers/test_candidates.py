@@ -145,10 +145,10 @@ def test_bad_lists_are_refused_at_construction(configs: Any, match: str) -> None
 
 def test_a_candidate_outside_the_space_is_named_and_nothing_is_stored() -> None:
     configs = [{"x": 0.5, "n": 2, "act": "relu"}, {"x": 1.5, "n": 2, "act": "relu"}]
-    study = tc.create_study(space=SPACE, storage=":memory:", seed=0, sampler=CandidateSampler(configs))
-    with pytest.raises(ConfigError, match=r"configs\[1\].*x"):
-        study.optimize(lambda t: _loss(t.params), n_trials=2, show_progress=False)
-    assert study.trials == []
+    storage = tc.storage.get_storage(":memory:")
+    with pytest.raises(ConfigError, match=r"configs\[1\].*x"):  # refused at creation
+        tc.create_study(space=SPACE, storage=storage, seed=0, sampler=CandidateSampler(configs))
+    assert storage.list_studies() == []
 
 
 def test_a_sampler_without_sample_is_refused() -> None:
