@@ -155,6 +155,14 @@ def test_parallel_candidates(iris) -> None:  # type: ignore[no-untyped-def]
     assert len({p["C"] for p in search.cv_results_["params"]}) == 4
 
 
+def test_timeout_stops_starting_candidates(iris) -> None:  # type: ignore[no-untyped-def]
+    X, y = iris
+    search = SearchCV(LogisticRegression(max_iter=300), {"C": loguniform(1e-3, 1e2)}, n_trials=50,
+                      cv=2, timeout=1e-6, random_state=0).fit(X, y)
+    assert len(search.cv_results_["params"]) == 1  # the first candidate only, then refit
+    assert hasattr(search, "best_estimator_")
+
+
 @pytest.mark.parametrize(("kwargs", "message"), [
     ({"estimator": "LogisticRegression"}, "estimator must be a scikit-learn estimator"),
     ({"estimator": LogisticRegression}, "estimator must be a scikit-learn estimator"),

@@ -220,7 +220,8 @@ class SearchCV(BaseSearchCV):  # type: ignore[misc]
         self._failure: ValueError | None = None
         tickets = LocalTickets(int(self.n_trials))
         deadline = None if self.timeout is None else time.monotonic() + float(self.timeout)
-        while deadline is None or time.monotonic() < deadline:
+        # One batch at least, so even a tiny timeout leaves a candidate to refit.
+        while not study.trials or deadline is None or time.monotonic() < deadline:
             batch = []
             try:
                 # Asked together, so the sampler sees the batch's first members as pending.
