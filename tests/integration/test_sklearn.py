@@ -8,7 +8,7 @@ import pytest
 
 pytest.importorskip("sklearn")
 
-from scipy.stats import loguniform, randint, uniform
+from scipy.stats import loguniform, norm, randint, uniform
 from sklearn.base import clone
 from sklearn.datasets import load_iris, make_classification
 from sklearn.linear_model import LogisticRegression, Ridge, SGDClassifier
@@ -168,6 +168,8 @@ def test_timeout_stops_starting_candidates(iris) -> None:  # type: ignore[no-unt
     ({"estimator": LogisticRegression}, "estimator must be a scikit-learn estimator"),
     ({"param_distributions": {"C": 3.0}}, "parameter 'C'"),
     ({"param_distributions": {"not_a_param": [1, 2]}}, "not_a_param"),
+    ({"param_distributions": {"C": norm(1, 0.1)}}, "scipy.stats distribution 'norm' has no tiaocan form"),
+    ({"param_distributions": {"C": []}}, "the list of choices is empty"),
     ({"n_trials": 0}, "n_trials must be an int >= 1, received 0"),
     ({"resource": "nope"}, "resource must be"),
     ({"timeout": -1}, "timeout"),
