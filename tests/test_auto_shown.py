@@ -39,3 +39,13 @@ def test_report_shows_the_choice_and_proposal_time_beside_the_objective() -> Non
     assert '<p class="search">sampler RandomSampler</p>' in html
     assert "time per trial (median): proposal " in html and ", objective " in html
     assert "<th>objective s</th><th>proposal s</th>" in html
+
+
+def test_export_rows_carry_auto_pick_and_proposal_time() -> None:
+    from tiaocan.export import trial_records
+
+    study = tc.create_study(space=SPACE, storage=":memory:", seed=0)
+    study.optimize(lambda t: t.params["x"], n_trials=2)
+    rows = trial_records(study)
+    assert [r["auto_chose"] for r in rows] == ["gp", "gp"]
+    assert all(r["propose_seconds"] >= 0 for r in rows)

@@ -29,6 +29,7 @@ def trial_records(study: Study) -> list[dict[str, Any]]:
     at; values are ``value`` (one objective), ``value_<i>``, or ``value_<name>`` once
     ``study.set_metric_names`` named them."""
     from tiaocan.outcome import full_budget, shown_state, stopped_at
+    from tiaocan.study_config import auto_pick
     from tiaocan.viz.meta import METRIC_NAMES_KEY, metric_names
 
     out = []
@@ -44,6 +45,8 @@ def trial_records(study: Study) -> list[dict[str, Any]]:
             row[key] = t.values[i] if t.values else None
         row.update(budget=t.budget, seed=t.seed, started_at=t.started_at,
                    completed_at=t.completed_at, duration=t.duration, n_reports=len(t.reports))
+        row.update(auto_chose=auto_pick(t),  # auto's pick, and what proposing cost
+                   propose_seconds=t.system_attrs.get("propose_seconds"))
         for name in study.space.names:
             row[f"params_{name}"] = t.params.get(name)
         row["error"] = t.error.strip().splitlines()[-1] if t.error else None

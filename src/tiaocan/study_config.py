@@ -23,7 +23,7 @@ from tiaocan.trial import Direction, FrozenTrial
 if TYPE_CHECKING:
     from tiaocan.study import Study
 
-__all__ = ["auto_choices", "check_plan", "check_same_study", "describe_search", "settings_of"]
+__all__ = ["auto_choices", "auto_pick", "check_plan", "check_same_study", "describe_search", "settings_of"]
 
 _FIDELITY_EXAMPLE = 'fidelity=tc.Fidelity("epoch", low=1, high=81)'
 
@@ -118,10 +118,18 @@ def auto_choices(trials: Sequence[FrozenTrial]) -> dict[str, int]:
     """How many trials each sampler ``auto`` chose proposed (from the trials' records)."""
     counts: dict[str, int] = {}
     for t in trials:
-        chose = ((t.system_attrs.get("sampler") or {}).get("auto") or {}).get("chose")
+        chose = auto_pick(t)
         if chose:
             counts[chose] = counts.get(chose, 0) + 1
     return counts
+
+
+def auto_pick(trial: FrozenTrial) -> str | None:
+    """The sampler ``auto`` chose for this trial's proposal (None: not proposed by auto)."""
+    proposal = trial.system_attrs.get("sampler")
+    auto = proposal.get("auto") if isinstance(proposal, Mapping) else None
+    chose = auto.get("chose") if isinstance(auto, Mapping) else None
+    return chose if isinstance(chose, str) else None
 
 
 def _stored_settings(record: StudyRecord) -> dict[str, Any]:
