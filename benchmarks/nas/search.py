@@ -120,7 +120,7 @@ def main() -> None:
     parser.add_argument("--table", default="digits", choices=["digits", "nb201"])
     parser.add_argument("--seeds", type=int, default=100)
     parser.add_argument("--slow-seeds", type=int, default=10,
-                        help="seeds for the slow model-based methods (gp, auto)")
+                        help="seeds for the GP sampler (seconds per query at 300 queries)")
     parser.add_argument("--queries", type=int, default=300)
     parser.add_argument("--methods", default=",".join(METHODS))
     parser.add_argument("--pareto", action="store_true", help="accuracy vs latency")
@@ -128,7 +128,7 @@ def main() -> None:
     args = parser.parse_args()
     methods = [m for m in args.methods.split(",") if m]
     jobs = [(m, args.table, s, args.queries, args.pareto) for m in methods
-            for s in range(args.slow_seeds if m in ("gp", "auto") else args.seeds)]
+            for s in range(args.slow_seeds if m == "gp" else args.seeds)]
     results: dict[str, list[list[list[Any]]]] = {m: [] for m in methods}
     seconds: dict[str, float] = {m: 0.0 for m in methods}
     with multiprocessing.get_context("fork").Pool(args.processes) as pool:

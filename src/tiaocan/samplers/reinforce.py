@@ -43,7 +43,9 @@ class ReinforceSampler:
     """REINFORCE with a moving-average baseline (see the module docstring).
 
     Args:
-        lr: step size of the policy gradient (on normalised advantages).
+        lr: step size of the policy gradient (on normalised advantages). 0.2: on
+            NAS-Bench-201 (30 seeds, 300 queries) 0.5 and 1.0 made the policy deterministic
+            before it had found the best region (regret stuck at 0.1-0.14 points), 0.2 did not.
         baseline_momentum: m of the moving-average baseline (NAS-Bench-201: 0.9).
         bins: cells of the unit interval for a numerical parameter.
         weights: one weight per objective for the reward of a multi-objective study
@@ -60,7 +62,7 @@ class ReinforceSampler:
     {'a': 'z', 'b': 'y'}
     """
 
-    def __init__(self, lr: float = 0.5, baseline_momentum: float = 0.9, bins: int = 8,
+    def __init__(self, lr: float = 0.2, baseline_momentum: float = 0.9, bins: int = 8,
                  weights: Sequence[float] | None = None, unique: bool = True) -> None:
         if isinstance(lr, bool) or not isinstance(lr, (int, float)) or not 0 < lr <= 100:
             raise ConfigError(f"lr must be a number in (0, 100], received {lr!r}")
