@@ -102,3 +102,10 @@ def test_registered_ops_can_be_searched_and_built() -> None:
             register_op("a|b", lambda c, s: None, parametric=False)
     finally:
         OPS.pop("max_pool_3x3", None)
+
+
+def test_every_public_name_of_tiaocan_nas_resolves() -> None:
+    for name in tc.nas.__all__:
+        assert getattr(tc.nas, name) is not None, name
+    with pytest.raises(AttributeError, match="no attribute 'Nothing'"):
+        tc.nas.Nothing  # noqa: B018
