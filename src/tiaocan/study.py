@@ -210,7 +210,8 @@ class Study:
             timeout: stop starting trials after this many seconds.
             n_workers: workers in parallel (processes for a database storage).
             executor: where workers run (default: inline, threads or processes).
-            show_progress: draw a progress bar (default: when standard error is a terminal).
+            show_progress: draw a progress bar (default: in a terminal or Jupyter, see
+                :mod:`tiaocan.progress`).
             capture_logs: tee each trial's stdout/stderr to its artifact directory (stored
                 with the study, so workers and later runs follow it; None keeps the setting).
         """
