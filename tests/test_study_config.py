@@ -136,3 +136,12 @@ def test_run_spec_refuses_a_budget_scheduler_without_fidelity_and_accepts_one(
     assert main(["run", str(tmp_path / "good.yaml"), "--storage", url, "--no-progress"]) == 0
     study = tc.load_study("mf", storage=url)
     assert study.fidelity == tc.Fidelity("epoch", 1, 9) and len(study.trials) == 4
+
+
+def test_deterministic_mode_and_metric_names_are_compared_when_given() -> None:
+    storage = tc.storage.get_storage(":memory:")
+    tc.create_study("s", space=SPACE, storage=storage, seed=0)
+    with pytest.raises(ConfigError, match=r"window \(stored None, given"):
+        tc.create_study("s", space=SPACE, storage=storage, seed=0, deterministic=True,
+                        load_if_exists=True)
+    tc.create_study("s", space=SPACE, storage=storage, seed=0, load_if_exists=True)

@@ -383,7 +383,8 @@ def create_study(
         check_same_study(record, store.url, settings_of(
             Space.from_json(record.space) if define_by_run else space, dirs, seed, fidelity,
             attrs["sampler"] if sampler is not None else None,
-            attrs["scheduler"] if scheduler is not None else None))
+            attrs["scheduler"] if scheduler is not None else None,
+            **_window_attrs(deterministic), **named))  # each compared when given
     return Study(store, record, sampler_obj, scheduler_obj, **options, constraints=constraints,
                  precheck=precheck)
 
