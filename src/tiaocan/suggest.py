@@ -57,11 +57,9 @@ def int_param(name: str, low: Any, high: Any, step: Any, log: Any) -> Param:
                               f"{value!r} of type {type(value).__name__}")
     if low == high:
         return Categorical((int(low),))
+    # As in Optuna, a high that is not low + k * step is never drawn (values low, low + step, …)
     param = Int(int(low), int(high), log=bool(log), step=int(step))
     param.validate(name)
-    if (param.high - param.low) % param.step:
-        raise ConfigError(f"suggest_int('{name}'): high - low must be a multiple of step, "
-                          f"received low={low}, high={high}, step={step}")
     return param
 
 
