@@ -147,6 +147,7 @@ def test_optuna_distributions() -> None:
     assert 1e-3 <= search.best_params_["C"] <= 1e2
 
 
+@pytest.mark.slow  # joblib starts its worker processes: ~20 s on 2 busy cores
 def test_parallel_candidates(iris) -> None:  # type: ignore[no-untyped-def]
     X, y = iris
     search = SearchCV(LogisticRegression(max_iter=300), {"C": loguniform(1e-3, 1e2)}, n_trials=4,
