@@ -3,7 +3,8 @@
 Each run (named ``trial-<number>``, group = the study's name) holds the trial's parameters,
 seed and budget as its config, its learning curve as the metric ``curve`` by step (fractional
 steps indexed, the true steps in metric ``step``), and its value(s), state and budget in the
-summary; a failed trial's run exits with code 1. ``mode="offline"`` (or ``WANDB_MODE=offline``)
+summary; a failed trial's run exits with code 1. A promoted trial is logged again, as a new
+run of the same name, each time it finishes at a larger budget. ``mode="offline"`` (or ``WANDB_MODE=offline``)
 writes runs locally, for ``wandb sync`` later. Needs ``pip install "tiaocan[wandb]"``.
 
 >>> # study.add_tracker(WandbTracker(project="my-project"))
