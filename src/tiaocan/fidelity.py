@@ -53,4 +53,9 @@ class Fidelity:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Fidelity:
-        return cls(data["name"], data["low"], data["high"])
+        if not isinstance(data, dict) or not {"name", "low", "high"} <= set(data):
+            raise ConfigError(f"a stored fidelity must be {{name, low, high}}, received {data!r:.100}")
+        try:
+            return cls(data["name"], data["low"], data["high"])
+        except (TypeError, ValueError, OverflowError) as exc:
+            raise ConfigError(f"a stored fidelity is malformed ({exc}): {data!r:.100}") from None

@@ -53,7 +53,8 @@ def full_budget(attrs: Mapping[str, Any]) -> float | None:
     top = params.get("max_budget") if isinstance(params, Mapping) else None
     if isinstance(top, (int, float)) and not isinstance(top, bool) and top > 0:
         return float(top)
-    return float(fidelity["high"])
+    high = fidelity["high"]  # a stored value: a number unless the database was edited
+    return float(high) if isinstance(high, (int, float)) and not isinstance(high, bool) else None
 
 
 def is_stopped_early(trial: FrozenTrial, full: float | None) -> bool:

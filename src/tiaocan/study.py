@@ -30,6 +30,7 @@ from tiaocan.schedulers.base import Scheduler
 from tiaocan.seeding import new_study_seed
 from tiaocan.space import Space
 from tiaocan.storage import Storage, TrialCache, get_storage
+from tiaocan.storage import decode
 from tiaocan.storage.base import StudyRecord
 from tiaocan.study_config import check_plan, check_same_study, describe_search, settings_of
 from tiaocan.trial import Direction, FrozenTrial, Trial, TrialState
@@ -65,7 +66,8 @@ class Study:
         self.poll_interval = min(1.0, self.heartbeat_interval)
         # deterministic mode: trial k's sampler sees the finished trials below k - window
         self.window: int | None = record.attrs.get("window")
-        self._cache = TrialCache(storage, record.study_id)
+        self._cache = TrialCache(storage, record.study_id,
+                                 check=decode.trial_check(self.space, len(record.directions)))
         self._registered_envs: set[str] = set()
         self._last_stale_check = -float("inf")
         self._wall_clock = time.time
@@ -396,9 +398,19 @@ def load_study(name: str, *, storage: str | Storage | None = None, sampler: Any 
     record = store.get_study(name)
     sampler_obj = get_sampler(sampler) if sampler is not None else _rebuilt(record, "sampler")
     scheduler_obj = get_scheduler(scheduler) if scheduler is not None else _rebuilt(record, "scheduler")
-    options: Any = dict(record.attrs.get("options") or {})  # the keyword options, as stored
+    options: Any = _stored_options(record)
     return Study(store, record, sampler_obj, scheduler_obj, **options, constraints=constraints,
                  precheck=precheck)
+
+
+def _stored_options(record: StudyRecord) -> dict[str, Any]:
+    """The keyword options stored at creation (each checked again by Study)."""
+    options = record.attrs.get("options") or {}
+    known = {"max_retries", "heartbeat_interval", "heartbeat_grace"}
+    if not isinstance(options, dict) or not set(options) <= known:
+        raise ConfigError(f"study {record.name!r}: the stored options {options!r:.100} are not "
+                          f"a JSON object with keys among {sorted(known)}")
+    return dict(options)
 
 
 def _rebuilt(record: StudyRecord, role: str) -> Any:

@@ -19,6 +19,7 @@ from tiaocan.errors import ConfigError
 from tiaocan.outcome import full_budget, shown_state, stopped_at
 from tiaocan.space import Space
 from tiaocan.storage import Storage, TrialCache
+from tiaocan.storage.decode import trial_check
 from tiaocan.storage.base import StudyRecord
 from tiaocan.trial import FrozenTrial, TrialState
 from tiaocan.viz.meta import metric_names
@@ -85,7 +86,8 @@ class StudyView:
         self.storage = storage
         self.record = record
         self.space = Space.from_json(record.space)
-        self._cache = TrialCache(storage, record.study_id)
+        self._cache = TrialCache(storage, record.study_id,  # refuses rows that do not fit
+                                 check=trial_check(self.space, len(record.directions)))
         self._trials: list[FrozenTrial] = []
         self._orders: dict[tuple[Any, ...], _Cached] = {}
         self._plots: dict[Any, _Cached] = {}

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 
+from tiaocan.errors import StorageError
 from tiaocan.storage.base import Storage
 from tiaocan.trial import FrozenTrial, Report, TrialState
 
@@ -22,9 +24,11 @@ def _with_reports(trial: FrozenTrial, reports: tuple[Report, ...]) -> FrozenTria
 class TrialCache:
     """All trials of a study, refreshed from the storage with what changed since last time."""
 
-    def __init__(self, storage: Storage, study_id: int) -> None:
+    def __init__(self, storage: Storage, study_id: int,
+                 check: Callable[[FrozenTrial], None] | None = None) -> None:
         self._storage = storage
         self._study_id = study_id
+        self._check = check  # raises StorageError for a row that does not fit the study
         self._cursor = 0
         self._by_id: dict[int, FrozenTrial] = {}
         self._by_number: list[FrozenTrial | None] = []
@@ -41,6 +45,7 @@ class TrialCache:
                 self._reports.setdefault(trial_id, []).append(report)
             touched = {t.trial_id for t in changes.trials} | {tid for tid, _ in changes.reports}
             for trial in changes.trials:
+                self._admit(trial)
                 self._by_id[trial.trial_id] = trial
             for trial_id in touched:
                 row = self._by_id.get(trial_id)
@@ -62,6 +67,14 @@ class TrialCache:
             if self._holes:
                 return [t for t in self._by_number if t is not None]
             return self._by_number.copy()  # type: ignore[return-value]
+
+    def _admit(self, trial: FrozenTrial) -> None:
+        # numbers are dense: one far past the trials read is a malformed row, not a gap to fill
+        if not 0 <= trial.number <= len(self._by_id) + 1_000_000:
+            raise StorageError(f"the database holds a malformed trial row: number {trial.number} "
+                               f"in a study of {len(self._by_id)} trials")
+        if self._check is not None:
+            self._check(trial)
 
     @property
     def cursor(self) -> int:

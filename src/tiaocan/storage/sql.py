@@ -33,6 +33,7 @@ from tiaocan.errors import (
     TrialNumberTakenError,
 )
 from tiaocan.seeding import trial_seed
+from tiaocan.storage import decode as decode_
 from tiaocan.storage import shown_url
 from tiaocan.storage.base import SCHEMA_VERSION, UNSET, Changes, StudyRecord, to_json
 from tiaocan.storage.schema import meta, metadata, reports, studies, trials
@@ -243,7 +244,7 @@ class SQLStorage:
                     .group_by(trials.c.state)
                 ).all()
             counts = dict.fromkeys(TrialState, 0)
-            counts.update({TrialState(s): int(n) for s, n in rows})
+            counts.update(decode_.checked("trial state", lambda: {decode_.state(s): int(n) for s, n in rows}))
             return counts
 
         return self._retry(run)
@@ -415,12 +416,16 @@ def _num(x: float | None) -> Any:
 
 
 def _study_record(row: sa.Row[Any]) -> StudyRecord:
-    return StudyRecord(
-        study_id=int(row.study_id), name=row.name,
-        directions=tuple(Direction(d) for d in json.loads(row.directions)),
-        space=json.loads(row.space), seed=int(row.seed), created_at=float(row.created_at),
-        attrs=json.loads(row.attrs),
-    )
+    def decode() -> StudyRecord:
+        decode_.numbers([row], "study_id", "seed", "created_at")
+        return StudyRecord(
+            study_id=int(row.study_id), name=str(row.name), directions=decode_.directions(row.directions),
+            space=decode_.json_object(json.loads(row.space), "space"), seed=int(row.seed),
+            created_at=float(row.created_at),
+            attrs=decode_.json_object(json.loads(row.attrs), "attrs"),
+        )
+
+    return decode_.checked(f"study row {row.name!r:.80}", decode)
 
 
 def _json_column(texts: Sequence[str | None]) -> list[Any]:
@@ -431,20 +436,31 @@ def _json_column(texts: Sequence[str | None]) -> list[Any]:
 def _trial_records(rows: Sequence[Any]) -> list[FrozenTrial]:
     if not rows:
         return []
+    return decode_.checked("trial row", lambda: _decode_trials(rows))
+
+
+def _decode_trials(rows: Sequence[Any]) -> list[FrozenTrial]:
+    # one parse per column: a malformed text makes the whole column fail to parse
     params = _json_column([r.params for r in rows])
     values = _json_column([r.values_ for r in rows])
     user = _json_column([r.user_attrs for r in rows])
     system = _json_column([r.system_attrs for r in rows])
-    states = {s.value: s for s in TrialState}
-    return [
-        FrozenTrial(
-            number=int(r.number), trial_id=int(r.trial_id), state=states[r.state], params=p,
-            seed=int(r.seed), values=tuple(v) if v is not None else None, budget=_num(r.budget),
-            started_at=r.started_at, completed_at=r.completed_at, user_attrs=u, system_attrs=sa_,
-            error=r.error, key=r.key,
-        )
-        for r, p, v, u, sa_ in zip(rows, params, values, user, system)
-    ]
+    decode_.numbers(rows, "number", "trial_id", "seed", "budget", "started_at", "completed_at")
+    out = []
+    for r, p, v, u, sa_ in zip(rows, params, values, user, system):
+        state = decode_.state(r.state)
+        vals = decode_.values(v)
+        if state is TrialState.COMPLETE and vals is None:
+            raise ValueError(f"trial {r.number} is complete without values")
+        out.append(FrozenTrial(
+            number=int(r.number), trial_id=int(r.trial_id), state=state,
+            params=decode_.json_object(p, "params"), seed=int(r.seed), values=vals,
+            budget=_num(r.budget), started_at=r.started_at, completed_at=r.completed_at,
+            user_attrs=decode_.json_object(u, "user_attrs"),
+            system_attrs=decode_.json_object(sa_, "system_attrs"),
+            error=r.error if r.error is None else str(r.error), key=r.key,
+        ))
+    return out
 
 
 def _trial_record(row: Any) -> FrozenTrial:
@@ -452,8 +468,13 @@ def _trial_record(row: Any) -> FrozenTrial:
 
 
 def _report_records(rows: Sequence[Any]) -> list[tuple[int, Report]]:
-    values = _json_column([r.values_ for r in rows])
-    return [(int(r.trial_id), Report(_num(r.step), tuple(v), r.at)) for r, v in zip(rows, values)]
+    def decode() -> list[tuple[int, Report]]:
+        values = _json_column([r.values_ for r in rows])
+        decode_.numbers(rows, "trial_id", "step", "at")
+        return [(int(r.trial_id), Report(_num(r.step), decode_.report_values(v), r.at))
+                for r, v in zip(rows, values)]
+
+    return decode_.checked("report row", decode) if rows else []
 
 
 def _trial_changes(
