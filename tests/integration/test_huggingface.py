@@ -85,3 +85,9 @@ def test_an_unknown_metric_fails_the_trial_with_the_evaluated_names(tmp_path) ->
     study.optimize(_objective(tmp_path, epochs=1, metric="accuracy"), n_trials=1)
     trial = study.trials[0]
     assert trial.state is tc.TrialState.FAILED and "'eval_loss'" in trial.error
+
+
+def test_a_bad_step_is_one_clear_error(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    study = _study(tmp_path)
+    with pytest.raises(tc.ConfigError, match="step must be 'epoch' or 'global_step', received 'batch'"):
+        HuggingFaceCallback(study.ask(), step="batch")
