@@ -42,6 +42,7 @@ def random_median(truth: dict[str, float], n: int = 20, seed: int = 0) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seeds", type=int, default=2)
+    parser.add_argument("--first-seed", type=int, default=0)
     parser.add_argument("--epochs", type=int, default=40)
     parser.add_argument("--order", type=int, default=1)
     parser.add_argument("--device", default="cpu")
@@ -58,7 +59,7 @@ def main() -> None:
           f"{'search s':>8}  genotype")
     summary: dict[str, list] = {}
     for guard, label in (("darts-", "DARTS+guard"), ("none", "DARTS (published)")):
-        for seed in range(args.seeds):
+        for seed in range(args.first_seed, args.first_seed + args.seeds):
             start = time.perf_counter()
             trial = darts_search(space, split, guard=guard, order=args.order, seed=seed,
                                  epochs=args.epochs, channels=16, n_cells=1, device=args.device)

@@ -25,7 +25,7 @@ from tiaocan.nas.supernet import Supernet, oneshot_search
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seeds", type=int, default=2)
-    parser.add_argument("--supernet-epochs", type=int, default=30)
+    parser.add_argument("--supernet-epochs", type=int, default=40)
     parser.add_argument("--n-trials", type=int, default=100)
     parser.add_argument("--top-k", type=int, default=5)
     parser.add_argument("--device", default="cpu")

@@ -19,9 +19,9 @@ from tiaocan.nas.scaling import CNNShape, compare_at_equal_flops, compound_grid,
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--phi", type=float, default=2.0)
-    parser.add_argument("--search-epochs", type=int, default=6)
+    parser.add_argument("--search-epochs", type=int, default=4)
     parser.add_argument("--epochs", type=int, default=6)
-    parser.add_argument("--seeds", type=int, default=3)
+    parser.add_argument("--seeds", type=int, default=2)
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--threads", type=int, default=1)
     args = parser.parse_args()
@@ -29,7 +29,7 @@ def main() -> None:
     start = time.perf_counter()
     base = CNNShape(depth=4, width=16, resolution=8)
     split = digits_split(0)
-    points = compound_grid([1.0, 1.25, 1.5, 2.0], [1.0, 1.1, 1.2, 1.3], base=base)
+    points = compound_grid([1.0, 1.25, 1.5, 2.0], [1.0, 1.1, 1.2], base=base)
     print(f"grid: {len(points)} points, measured FLOPs ratio "
           f"{min(p.flops_ratio for p in points):.3f}..{max(p.flops_ratio for p in points):.3f} "
           f"(target 2 ± 15 %: {all(abs(p.flops_ratio - 2) <= 0.3 for p in points)})")

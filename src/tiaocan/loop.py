@@ -562,6 +562,7 @@ def optimize(study: Study, objective: Objective, *, n_trials: int | None, timeou
         if watches:
             executor.on_worker_lost = None  # type: ignore[attr-defined]
     fail_stale_trials(study, force=True)
+    relay.poll()  # trials failed just above reach the trackers too
 
 
 class _NoTickets:

@@ -107,3 +107,19 @@ def test_docstring_examples(name: str) -> None:
 
     result = doctest.testmod(importlib.import_module(name), optionflags=doctest.ELLIPSIS)
     assert result.attempted > 0 and result.failed == 0
+
+
+def test_fair_sampling_trains_every_op_of_every_edge_on_each_batch() -> None:
+    net = Supernet(tc.nas.cell_space(3, ["skip_connect", "conv_1x1", "conv_3x3"]), channels=4)
+    before = {n: p.detach().clone() for n, p in net.net.named_parameters()}
+    net.train(epochs=1, seed=0, sampling="fair", batch_size=2048)  # one batch, one step
+    moved = {n for n, p in net.net.named_parameters() if not torch_equal(p, before[n])}
+    assert {n for n in before if ".ops." in n} <= moved
+    with pytest.raises(tc.ConfigError, match="sampling must be"):
+        net.train(epochs=1, sampling="greedy")
+
+
+def torch_equal(a, b) -> bool:
+    import torch
+
+    return bool(torch.equal(a.detach(), b))

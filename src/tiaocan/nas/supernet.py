@@ -64,25 +64,39 @@ class Supernet:
                                  in_channels=self.split.in_channels).to(self.device)
 
     def train(self, *, epochs: int = 10, lr: float = 0.01, batch_size: int = 128,
-              seed: int = 0) -> list[float]:
-        """SPOS: each step trains one uniformly sampled path (Adam); the loss per epoch."""
+              seed: int = 0, sampling: str = "uniform") -> list[float]:
+        """Train the shared weights (Adam); the mean loss per epoch.
+
+        ``sampling="uniform"``: SPOS, one uniformly drawn path per step. ``"fair"``: FairNAS's
+        strict fairness (Chu, Zhang, Xu 2021, ICCV): each step draws a permutation of the
+        ops per edge and accumulates the gradients of the len(ops) paths it gives, so every
+        op of every edge is trained on every batch.
+        """
         torch = require("torch", "nas", "the supernet")
+        if sampling not in ("uniform", "fair"):
+            raise ConfigError(f"sampling must be 'uniform' or 'fair', received {sampling!r}")
         torch.manual_seed(seed)
         generator = torch.Generator().manual_seed(seed)
         optimizer = torch.optim.Adam(self.net.parameters(), lr=lr)
-        n_edges, x, y = len(self.net.edge_names), self.split.x_train, self.split.y_train
+        n_edges, n_ops = len(self.net.edge_names), len(self.ops)
+        x, y = self.split.x_train, self.split.y_train
         losses = []
         for _ in range(check_int("epochs", epochs, 1)):
             self.net.train()
             total = 0.0
             for idx in batches(len(y), batch_size, generator):
-                choice = torch.randint(len(self.ops), (n_edges,), generator=generator).tolist()
+                if sampling == "uniform":
+                    paths = [torch.randint(n_ops, (n_edges,), generator=generator).tolist()]
+                else:
+                    perms = [torch.randperm(n_ops, generator=generator).tolist() for _ in range(n_edges)]
+                    paths = [[perm[k] for perm in perms] for k in range(n_ops)]
                 optimizer.zero_grad()
-                out = self.net(x[idx].to(self.device), choice=choice)
-                loss = torch.nn.functional.cross_entropy(out, y[idx].to(self.device))
-                loss.backward()
+                xb, yb = x[idx].to(self.device), y[idx].to(self.device)
+                for choice in paths:
+                    loss = torch.nn.functional.cross_entropy(self.net(xb, choice=choice), yb)
+                    loss.backward()
+                    total += float(loss.detach()) * len(idx) / len(paths)
                 optimizer.step()
-                total += float(loss.detach()) * len(idx)
             losses.append(total / len(y))
         return losses
 
@@ -102,7 +116,7 @@ class Supernet:
 
         return Path()
 
-    def recalibrate(self, params: Mapping[str, Any], *, n_batches: int = 4,
+    def recalibrate(self, params: Mapping[str, Any], *, n_batches: int = 2,
                     batch_size: int = 256) -> Any:
         """Recompute every batch-norm statistic on training batches through this path only."""
         torch = require("torch", "nas", "the supernet")
