@@ -29,10 +29,10 @@ def _study(n_objectives: int = 1) -> tc.Study:
 
 @pytest.mark.parametrize(("returned", "message"), [
     (10**400, "too large for a float"), ([1.0, 10**400], "too large for a float"),
-    (_FloatRaises(), "must return a number"), ([_FloatRaises()], "non-numeric value"),
+    (_FloatRaises(), "non-numeric value"), ([_FloatRaises()], "non-numeric value"),
     (_ReprRaises(), "_ReprRaises object"), (None, "objective returned None"),
     ("0.5", "returned '0.5'"), (float("nan"), "non-finite"), ([1.0, 2.0], "2 value"),
-    (np.ones((2, 2)), "shape (2, 2)"), (True, "returned True"), ({"loss": 1.0}, "must return"),
+    (np.ones((2, 2)), "shape (2, 2)"), (True, "value True"), ({"loss": 1.0}, "must return"),
 ])
 def test_bad_returns_fail_the_trial_with_a_stored_and_logged_message(
         returned: object, message: str, caplog: pytest.LogCaptureFixture) -> None:

@@ -129,6 +129,8 @@ def as_values(result: Any, n_objectives: int, what: str = "objective") -> tuple[
                          f"({type(exc).__name__})") from None
     values = []
     for v in items:
+        if isinstance(v, (bool, str, bytes)):  # as refused alone: True or "0.5" is no value
+            raise ValueError(f"{what} returned a non-numeric value {_short(v)}")
         try:
             values.append(float(v))
         except OverflowError:
@@ -162,6 +164,8 @@ def _items(result: Any, what: str) -> Sequence[Any]:
         return out if isinstance(out, list) else [out]
     if isinstance(result, Sequence) and not isinstance(result, (str, bytes)):
         return result
+    if callable(getattr(type(result), "__float__", None)) and not isinstance(result, (str, bytes)):
+        return (result,)  # a number type of its own (Fraction, a framework's scalar)
     raise ValueError(f"{what} must return a number or a sequence of numbers, "
                      f"returned {_short(result)}")
 
