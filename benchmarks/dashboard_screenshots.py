@@ -22,14 +22,14 @@ from benchmarks.dashboard import demo_study
 OPS = ["none", "skip_connect", "conv_1x1", "conv_3x3", "avg_pool_3x3"]
 EDGES = [(0, 1), (0, 2), (1, 2), (0, 3), (1, 3), (2, 3)]
 CELL = tc.Space(lr=tc.Float(1e-4, 1e-1, log=True),
-                **{f"edge_{i}{j}": tc.Categorical(OPS) for i, j in EDGES})
+                **{f"edge_{i}_{j}": tc.Categorical(OPS) for i, j in EDGES})
 _COST = {"none": 0.0, "skip_connect": 0.1, "conv_1x1": 1.0, "conv_3x3": 3.0, "avg_pool_3x3": 0.4}
 _GAIN = {"none": 0.0, "skip_connect": 1.5, "conv_1x1": 2.0, "conv_3x3": 3.5, "avg_pool_3x3": 1.0}
 
 
 def genotype(params: dict) -> str:
     """The cell in NAS-Bench-201 notation: node j's incoming edges from nodes i < j."""
-    nodes = [[f"{params[f'edge_{i}{j}']}~{i}" for i, jj in EDGES if jj == j] for j in (1, 2, 3)]
+    nodes = [[f"{params[f'edge_{i}_{j}']}~{i}" for i, jj in EDGES if jj == j] for j in (1, 2, 3)]
     return "+".join("|" + "|".join(n) + "|" for n in nodes)
 
 
@@ -43,7 +43,7 @@ def nas_study(url: str, n: int = 60) -> tc.Study:
     def objective(trial: tc.Trial) -> tuple[float, float]:
         p = trial.params
         rng = np.random.default_rng(trial.seed)
-        ops = [p[f"edge_{i}{j}"] for i, j in EDGES]
+        ops = [p[f"edge_{i}_{j}"] for i, j in EDGES]
         lr_penalty = (np.log10(p["lr"]) + 2.5) ** 2
         accuracy = 60 + 2.2 * sum(_GAIN[o] for o in ops) - 3 * lr_penalty + rng.normal(0, 0.6)
         latency = 1.0 + sum(_COST[o] for o in ops) * (1 + 0.05 * rng.random())

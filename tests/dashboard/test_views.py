@@ -119,3 +119,14 @@ def test_trial_page_draws_the_genotype_and_names_the_metrics(client):
     assert "<th>accuracy</th><td>0.5</td>" in html and "<th>&lt;script&gt;" in html
     plain = client.get("/trial", params={"study": "hb", "number": 0}).text
     assert 'id="genotype"' not in plain
+
+
+def test_a_cell_is_drawn_from_edge_parameters_without_a_genotype_attribute(client):
+    from tiaocan.dashboard import genotype
+
+    params = {"edge_0_1": "conv_3x3", "edge_0_2": "none", "edge_1_2": EVIL, "lr": 0.1}
+    assert genotype.from_params(params) == [(0, 1, "conv_3x3"), (0, 2, "none"), (1, 2, EVIL)]
+    assert genotype.from_params({"edge_0_1": "conv_3x3", "edge_1_2": "none"}) is None  # not whole
+    assert genotype.parse("|conv_3x3~1|") is None and genotype.parse("not a cell") is None
+    svg = genotype.svg(genotype.from_params(params))
+    assert EVIL not in svg and "&lt;script&gt;" in svg

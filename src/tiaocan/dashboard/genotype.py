@@ -15,11 +15,14 @@ True
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from html import escape
+from typing import Any
 
-__all__ = ["parse", "svg"]
+__all__ = ["cell_edges", "from_params", "parse", "svg"]
 
 _EDGE = re.compile(r"([^|~+]+)~(\d+)")
+_PARAM = re.compile(r"edge_(\d+)_(\d+)")
 _COLORS = {"none": "#9ca3af", "skip_connect": "#2ca02c", "conv_1x1": "#1f77b4",
            "conv_3x3": "#d62728", "avg_pool_3x3": "#9467bd"}
 _MAX_NODES = 16
@@ -45,6 +48,25 @@ def parse(genotype: object) -> list[tuple[int, int, str]] | None:
     return edges
 
 
+def from_params(params: Mapping[str, Any]) -> list[tuple[int, int, str]] | None:
+    """Edges of a cell space's configuration (``edge_i_j`` parameters holding op names), or
+    None when the parameters are not a whole cell."""
+    edges = []
+    for name, op in params.items():
+        m = _PARAM.fullmatch(name)
+        if m and isinstance(op, str) and int(m.group(1)) < int(m.group(2)) < _MAX_NODES:
+            edges.append((int(m.group(1)), int(m.group(2)), op))
+    n = max((j for _, j, _ in edges), default=0) + 1
+    if n < 2 or len(edges) != n * (n - 1) // 2:
+        return None
+    return sorted(edges, key=lambda e: (e[1], e[0]))
+
+
+def cell_edges(user_attrs: Mapping[str, Any], params: Mapping[str, Any]) -> list[tuple[int, int, str]] | None:
+    """The cell of a trial: its ``genotype`` user attribute, else its ``edge_i_j`` parameters."""
+    return parse(user_attrs.get("genotype")) or from_params(params)
+
+
 def svg(edges: list[tuple[int, int, str]], step: int = 150) -> str:
     """The DAG: nodes on a line, each edge an arc above it labelled with its op."""
     n = max(j for _, j, _ in edges) + 1
@@ -62,7 +84,8 @@ def svg(edges: list[tuple[int, int, str]], step: int = 150) -> str:
         parts.append(f'<path class="edge" d="M{x0},{y} Q{(x0 + x1) / 2},{2 * peak - y} {x1},{y}" '
                      f'fill="none" stroke="{color}" stroke-width="2"{dash}/>')
         parts.append(f'<text class="op" x="{(x0 + x1) / 2}" y="{peak - 3}" text-anchor="middle" '
-                     f'font-size="11" fill="{color}">{escape(op)}</text>')
+                     f'font-size="11" fill="{color}" stroke="#fff" stroke-width="3" '
+                     f'paint-order="stroke">{escape(op)}</text>')
     for k in range(n):
         label = "in" if k == 0 else "out" if k == n - 1 else str(k)
         parts.append(f'<circle class="node" cx="{30 + step * k}" cy="{y}" r="13" fill="#fff" '

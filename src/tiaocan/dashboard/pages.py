@@ -154,7 +154,7 @@ def trial_page(study: str, trial: FrozenTrial, env: Mapping[str, Any] | None,
     parts = [f'<p><a href="{escape(study_url(study))}">← {escape(study)}</a></p>',
              f"<h1>trial {trial.number}</h1>", _kv_table(facts, "facts"),
              "<h2>parameters</h2>", _kv_table(dict(trial.params), "params")]
-    edges = genotype.parse(trial.user_attrs.get("genotype"))
+    edges = genotype.cell_edges(trial.user_attrs, trial.params)
     if edges:
         parts.append(f'<h2>cell</h2><figure id="genotype">{genotype.svg(edges)}</figure>')
     if user:
