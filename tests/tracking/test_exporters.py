@@ -126,6 +126,9 @@ def test_mlflow_round_trip_parent_children_budget_and_idempotent_reexport(mlflow
         assert run.data.metrics["budget"] == pytest.approx(t.budget)
         assert run.data.tags["tiaocan.budget"] == str(t.budget)
         assert run.data.metrics["objective"] == pytest.approx(t.value)
+        stopped = t.state is tc.TrialState.PRUNED or t.budget < 1.0  # left at a low rung
+        assert run.data.tags["tiaocan.state"] == ("pruned" if stopped else t.state.value)
+        assert run.info.status == ("KILLED" if stopped else "FINISHED")
         curve = client.get_metric_history(run.info.run_id, "curve")
         steps = client.get_metric_history(run.info.run_id, "step")
         assert [m.step for m in curve] == list(range(1, len(t.reports) + 1))

@@ -137,6 +137,7 @@ class MLflowTracker:
     def _log_outcome(self, study: Study, run: Any, trial: FrozenTrial) -> None:
         """Log what the run lacks: new curve points, the budget, the value(s), the state."""
         entities = require("mlflow.entities", "mlflow", "MLflow export")
+        from tiaocan.outcome import full_budget, shown_state
         from tiaocan.viz.meta import metric_names
 
         metric = entities.Metric  # type: ignore[attr-defined]
@@ -154,7 +155,9 @@ class MLflowTracker:
         last = steps[-1] if steps else 0
         budget = trial.budget if trial.budget is not None else (
             study.fidelity.high if study.fidelity is not None else None)
-        new_tags = {"tiaocan.state": trial.state.value, "tiaocan.reports": str(len(trial.reports)),
+        # a trial left at a low rung reads as pruned, as in every other view (tiaocan.outcome)
+        shown = TrialState(shown_state(trial, full_budget(study.record.attrs)))
+        new_tags = {"tiaocan.state": shown.value, "tiaocan.reports": str(len(trial.reports)),
                     "tiaocan.steps": ("indices (true steps in metric 'step')" if indexed
                                       else "steps")}
         if budget is not None and tags.get("tiaocan.budget") != str(budget):
@@ -170,7 +173,7 @@ class MLflowTracker:
         tag = entities.RunTag  # type: ignore[attr-defined]
         self._client.log_batch(run.info.run_id, metrics=metrics,
                                tags=[tag(k, v) for k, v in new_tags.items()])
-        self._client.set_terminated(run.info.run_id, status=_STATUS.get(trial.state, "FAILED"),
+        self._client.set_terminated(run.info.run_id, status=_STATUS.get(shown, "FAILED"),
                                     end_time=_ms(trial.completed_at) or None)
 
     def close(self) -> None:
