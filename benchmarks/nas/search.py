@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from benchmarks.nas.tables import Table, hypervolume, load
+from benchmarks.nas.tables import Table, hypervolume, load, pareto_front
 
 CHECKPOINTS = (50, 150, 300)
 METHODS = ("random", "evolution", "rl", "tpe", "gp", "auto", "optuna-tpe", "optuna-nsga2")
@@ -104,15 +104,21 @@ def regret(table: Table, queries: list[list[Any]], n: int) -> float:
 
 def hv_ratio(table: Table, queries: list[list[Any]], n: int) -> float:
     everything = np.array([[table.mean(g), table.latency[g]] for g in table.accuracy])
-    reference = (float(everything[:, 0].min()), float(everything[:, 1].max()))
+    front = pareto_front(everything)  # reference: the true front's nadir point
+    reference = (float(front[:, 0].min()), float(front[:, 1].max()))
     seen = np.array([[table.mean(g), table.latency[g]] for g, _ in queries[:n]])
     return hypervolume(seen, reference) / hypervolume(everything, reference)
 
 
-def _job(args: tuple[str, str, int, int, bool]) -> tuple[str, int, list[list[Any]], float]:
+def _job(args: tuple[str, str, int, int, bool]) -> tuple[str, int, list[float], float]:
+    """One (method, seed) run, scored: regret at each checkpoint, or the final HV ratio."""
     start = time.perf_counter()
+    method, table_name, _, n, pareto = args
     queries = run(*args)
-    return args[0], args[2], queries, time.perf_counter() - start
+    table = _table(table_name)
+    scores = ([hv_ratio(table, queries, n)] if pareto
+              else [regret(table, queries, c) for c in CHECKPOINTS if c <= n])
+    return method, args[2], scores, time.perf_counter() - start
 
 
 def main() -> None:
@@ -121,20 +127,29 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=100)
     parser.add_argument("--slow-seeds", type=int, default=10,
                         help="seeds for the GP sampler (seconds per query at 300 queries)")
+    parser.add_argument("--peer-seeds", type=int, default=None,
+                        help="seeds for Optuna's samplers (default: --seeds)")
     parser.add_argument("--queries", type=int, default=300)
     parser.add_argument("--methods", default=",".join(METHODS))
     parser.add_argument("--pareto", action="store_true", help="accuracy vs latency")
     parser.add_argument("--processes", type=int, default=2)
     args = parser.parse_args()
     methods = [m for m in args.methods.split(",") if m]
+    peer_seeds = args.peer_seeds if args.peer_seeds is not None else args.seeds
     jobs = [(m, args.table, s, args.queries, args.pareto) for m in methods
-            for s in range(args.slow_seeds if m == "gp" else args.seeds)]
-    results: dict[str, list[list[list[Any]]]] = {m: [] for m in methods}
+            for s in range(args.slow_seeds if m == "gp" else
+                           peer_seeds if m.startswith("optuna") else args.seeds)]
+    results: dict[str, list[list[float]]] = {m: [] for m in methods}
     seconds: dict[str, float] = {m: 0.0 for m in methods}
-    with multiprocessing.get_context("fork").Pool(args.processes) as pool:
-        for method, _, queries, took in pool.imap_unordered(_job, jobs):
-            results[method].append(queries)
-            seconds[method] += took
+    try:
+        with multiprocessing.get_context("fork").Pool(args.processes) as pool:
+            for done, (method, _, scores, took) in enumerate(pool.imap_unordered(_job, jobs), 1):
+                results[method].append(scores)
+                seconds[method] += took
+                if done % 20 == 0:
+                    print(f"{done}/{len(jobs)} runs", flush=True)
+    except KeyboardInterrupt:  # report the runs that finished
+        print("interrupted: the table holds the finished runs", flush=True)
     table = _table(args.table)
     lines = _report(table, results, seconds, args)
     print("\n".join(lines))
@@ -142,7 +157,7 @@ def main() -> None:
     tag = f"{args.table}{'-pareto' if args.pareto else ''}"
     (RESULTS / f"search-{tag}.md").write_text("\n".join(lines) + "\n")
     (RESULTS / f"search-{tag}.json").write_text(json.dumps(
-        {"args": vars(args), "seconds": seconds, "queries": results}, separators=(",", ":")))
+        {"args": vars(args), "seconds": seconds, "scores": results}, separators=(",", ":")))
 
 
 def _report(table: Table, results: dict[str, Any], seconds: dict[str, float], args: Any) -> list[str]:
@@ -152,7 +167,7 @@ def _report(table: Table, results: dict[str, Any], seconds: dict[str, float], ar
                  "queries", "", "| method | seeds | median HV ratio | 10th pct | s/seed |",
                  "|---|---|---|---|---|"]
         for m, runs in results.items():
-            r = [hv_ratio(table, q, n) for q in runs]
+            r = [scores[0] for scores in runs] or [float("nan")]
             lines.append(f"| {m} | {len(r)} | {np.median(r):.3f} | {np.percentile(r, 10):.3f} | "
                          f"{seconds[m] / max(len(r), 1):.1f} |")
         return lines
@@ -163,8 +178,8 @@ def _report(table: Table, results: dict[str, Any], seconds: dict[str, float], ar
              f"| method | seeds | {head} | s/seed |", "|---|---|" + "---|---|" * len(points) + "---|"]
     for m, runs in results.items():
         cells = []
-        for c in points:
-            r = np.array([regret(table, q, c) for q in runs])
+        for i, _ in enumerate(points):
+            r = np.array([scores[i] for scores in runs] or [float("nan")])
             cells.append(f"{np.median(r):.2f} | {100 * np.mean(r <= 0.3):.0f} %")
         lines.append(f"| {m} | {len(runs)} | {' | '.join(cells)} | "
                      f"{seconds[m] / max(len(runs), 1):.1f} |")
