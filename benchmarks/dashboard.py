@@ -16,6 +16,7 @@ import argparse
 import json
 import tempfile
 import time
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -166,6 +167,7 @@ def main() -> None:
         api_sorted = _get(f"{base}/api/trials?study=big&sort=value&limit=50")
         api_sorted_again = _get(f"{base}/api/trials?study=big&sort=value&limit=50&offset=50")
         api_plots = _get(f"{base}/api/plots?study=big")
+        api_filtered = _get(f"{base}/api/trials?study=big&limit=50&q=" + urllib.parse.quote("lr>0.001, value<=1"))
     if args.screenshot:
         demo_url = f"sqlite:///{tmp / 'demo.db'}"
         demo_study(demo_url)
@@ -186,6 +188,7 @@ def main() -> None:
         ("API: page sorted by value (first sort)", api_sorted),
         ("API: next page, same sort (cached order)", api_sorted_again),
         ("API: all plots (cached)", api_plots),
+        ("API: a page filtered by 'lr>0.001, value<=1'", api_filtered),
         ("history figure, tiaocan.viz (downsampled)", ours),
     ]
     if peer is not None:

@@ -54,9 +54,14 @@ class Filter:
     comparisons: tuple[Comparison, ...]
     text: str
 
-    def holds(self, trial: FrozenTrial, haystack: str) -> bool:
-        return all(c.holds(trial) for c in self.comparisons) and (
-            not self.text or self.text in haystack)
+    def holds(self, trial: FrozenTrial, haystack: str | Callable[[FrozenTrial], str]) -> bool:
+        """Every comparison holds and the text is in the haystack (a string, or a function
+        of the trial called only when there is text to look for)."""
+        if not all(c.holds(trial) for c in self.comparisons):
+            return False
+        if not self.text:
+            return True
+        return self.text in (haystack(trial) if callable(haystack) else haystack)
 
 
 def _value(i: int) -> Callable[[FrozenTrial], Any]:

@@ -151,7 +151,8 @@ class StudyView:
         flt = parse(query, list(self.space.names), self.metric_names)
         picked = [(i, t) for i, t in enumerate(trials)
                   if (state is None or shown_state(t, full) == state)
-                  and (not (flt.text or flt.comparisons) or flt.holds(t, _haystack(t, full)))]
+                  and (not (flt.text or flt.comparisons)
+                       or flt.holds(t, lambda t: _haystack(t, full)))]
         key = _sort_key(sort, self.space, full)
         picked.sort(key=lambda it: key(it[1]), reverse=descending)
         return [i for i, _ in picked]
