@@ -130,3 +130,12 @@ def test_a_cell_is_drawn_from_edge_parameters_without_a_genotype_attribute(clien
     assert genotype.parse("|conv_3x3~1|") is None and genotype.parse("not a cell") is None
     svg = genotype.svg(genotype.from_params(params))
     assert EVIL not in svg and "&lt;script&gt;" in svg
+
+
+def test_report_of_a_two_objective_study_names_both_metrics(client):
+    pytest.importorskip("sklearn")
+    from tiaocan.dashboard.report import report_html
+
+    html = report_html(client.mo)
+    assert "fANOVA): accuracy" in html and "Pareto front: accuracy" in html
+    assert EVIL not in html and "fANOVA): \\u003cscript\\u003e" in html  # escaped as script data

@@ -78,6 +78,19 @@ def _analysis(study: Study) -> tuple[str, Any] | None:
         return None
 
 
+def _importances(study: Study) -> dict[int, Any]:
+    """fANOVA per objective of a multi-objective study (those it can compute)."""
+    out = {}
+    for i in range(len(study.directions)):
+        try:
+            from tiaocan.analysis import importance
+
+            out[i] = importance(study, objective=i, n_trees=16)
+        except (ImportError, ValueError):
+            pass
+    return out
+
+
 def report_html(study: Study, top: int = 50) -> str:
     """The report of a study as one HTML string (plots, summary, best trials, notes)."""
     from tiaocan import viz
@@ -85,7 +98,7 @@ def report_html(study: Study, top: int = 50) -> str:
 
     trials = study.trials
     analysed = _analysis(study) if len(study.directions) == 1 else None
-    text, imp = analysed if analysed else (None, None)
+    text, imp = analysed if analysed else (None, _importances(study))
     figs = viz.figures(study, trials, imp)
     full = full_budget(study.attrs)
     counts = {s.value: sum(1 for t in trials if shown_state(t, full) == s.value) for s in TrialState}
