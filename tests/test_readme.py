@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-MAX_TRIALS = 8
+MAX_TRIALS = 4
 _FENCE = re.compile(r"^```python[ \t]*$\n(.*?)^```[ \t]*$", re.M | re.S)
 _NOT_RUN = re.compile(r"<!--\s*not-run:\s*\S.*?-->\s*$")
 _N_TRIALS = re.compile(r"\bn_trials\s*=\s*(\d+)")
@@ -79,6 +79,7 @@ def test_block_extraction_and_the_trial_cap(tmp_path: Path) -> None:
     assert shortened("optimize(f, n_trials=3)") == "optimize(f, n_trials=3)"
 
 
+@pytest.mark.slow  # each block imports its libraries afresh; the NAS one trains models
 @pytest.mark.parametrize("block", BLOCKS, ids=[b.id for b in BLOCKS])
 def test_block_runs_as_written(block: Block, tmp_path: Path) -> None:
     script = tmp_path / "block.py"
