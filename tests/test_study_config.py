@@ -145,3 +145,11 @@ def test_deterministic_mode_and_metric_names_are_compared_when_given() -> None:
         tc.create_study("s", space=SPACE, storage=storage, seed=0, deterministic=True,
                         load_if_exists=True)
     tc.create_study("s", space=SPACE, storage=storage, seed=0, load_if_exists=True)
+
+
+def test_a_grid_too_large_to_list_is_refused() -> None:
+    space = tc.Space({f"x{i}": tc.Float(0, 1) for i in range(10)})  # 5 ** 10 points
+    with pytest.raises(ConfigError, match=r"up to 9,765,625 points.*points_per_float="):
+        tc.create_study(space=space, storage=":memory:", sampler="grid")
+    tc.create_study(space=space, storage=":memory:",
+                    sampler=tc.samplers.GridSampler(points_per_float=3))  # 59,049 points

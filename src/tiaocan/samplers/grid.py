@@ -52,9 +52,24 @@ class GridSampler:
             self._cache = (cache_key, points)
         return self._cache[1]
 
+    #: grids larger than this are refused: listing them would exhaust memory
+    MAX_POINTS = 1_000_000
+
     def check_space(self, space: Space) -> None:
-        """Raise :class:`ConfigError` if ``values`` name parameters or values outside ``space``."""
-        self._space_with_values(space)
+        """Raise :class:`ConfigError` if ``values`` name parameters or values outside ``space``,
+        or if the grid would have more than ``MAX_POINTS`` points."""
+        from tiaocan.space import Int
+
+        grid_space = self._space_with_values(space)
+        size = 1  # an upper bound: conditional parameters only make it smaller
+        for p in grid_space.values():
+            size *= len(p.grid(self.max_points_per_int if isinstance(p, Int)
+                               else self.points_per_float))
+        if size > self.MAX_POINTS:
+            raise ConfigError(
+                f"GridSampler: the grid has up to {size:,} points (more than {self.MAX_POINTS:,}); "
+                "pass fewer points (points_per_float=, max_points_per_int=, values=) or a "
+                "sampler that needs no list (\"random\", \"sobol\", \"tpe\")")
 
     def sample(self, space: Space, history: History, rng: np.random.Generator) -> Proposal:
         points = self.points(space, history.study_seed)
