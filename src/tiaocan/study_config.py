@@ -23,7 +23,8 @@ from tiaocan.trial import Direction, FrozenTrial
 if TYPE_CHECKING:
     from tiaocan.study import Study
 
-__all__ = ["auto_choices", "auto_pick", "check_plan", "check_same_study", "describe_search", "settings_of"]
+__all__ = ["auto_choices", "auto_pick", "check_plan", "check_same_study", "describe_search",
+           "settings_of"]
 
 _FIDELITY_EXAMPLE = 'fidelity=tc.Fidelity("epoch", low=1, high=81)'
 
