@@ -34,8 +34,9 @@ DEFAULT_STORAGE = "sqlite:///tiaocan.db"
 _ACCEPTED = "':memory:', 'sqlite:///PATH' or 'postgresql://USER:PASSWORD@HOST/DB'"
 
 
-# user:password@ up to the last @ of the URL (an unencoded @ in a password is still hidden)
-_PASSWORD = re.compile(r"(\b[A-Za-z][\w+.-]*://[^:/@\s'\"]*):[^\s'\"]*@")
+# user:password@ up to the last @: a password with @, spaces or quotes is hidden too (at worst
+# with some text after it)
+_PASSWORD = re.compile(r"(\b[A-Za-z][\w+.-]*://[^:/]*):(?:[^@]*@)+")
 
 
 def shown_url(text: str) -> str:
@@ -73,7 +74,7 @@ def get_storage(storage: str | Storage | None, *, must_exist: bool = False) -> S
         if path and path != ":memory:" and not Path(path).is_file():
             raise StorageError(f"no database file at {path!r} (storage {shown_url(storage)!r}); "
                                "check --storage: this command does not create one")
-    if storage in ("sqlite://", "sqlite:///:memory:"):
+    if storage.split("?", 1)[0] in ("sqlite://", "sqlite:///:memory:"):
         raise ConfigError(
             "an in-memory SQLite URL is not shared between connections; use ':memory:' instead"
         )

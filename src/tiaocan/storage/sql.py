@@ -13,6 +13,7 @@ import json
 import random
 import sqlite3
 import time
+import warnings
 import weakref
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -59,8 +60,10 @@ class SQLStorage:
         else:
             kwargs.setdefault("pool_pre_ping", True)
         try:
-            self._engine: Engine = sa.create_engine(driver_url, **kwargs)
-        except (sa.exc.ArgumentError, ImportError) as exc:
+            with warnings.catch_warnings():  # an ignored URL option is a mistake to report
+                warnings.simplefilter("error", sa.exc.SAWarning)
+                self._engine: Engine = sa.create_engine(driver_url, **kwargs)
+        except (sa.exc.ArgumentError, sa.exc.SAWarning, ImportError) as exc:
             raise StorageError(shown_url(f"cannot open storage {url!r}: {exc}")) from exc
         # A storage dropped without close() (a Study handle going out of scope) still returns
         # its pooled connections instead of leaving them to the garbage collector.
