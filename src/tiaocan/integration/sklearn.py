@@ -220,9 +220,9 @@ class SearchCV(BaseSearchCV):  # type: ignore[misc]
         self._failure: ValueError | None = None
         tickets = LocalTickets(int(self.n_trials))
         deadline = None if self.timeout is None else time.monotonic() + float(self.timeout)
-        # One batch at least, so even a tiny timeout leaves a candidate to refit.
-        while not study.trials or deadline is None or time.monotonic() < deadline:
-            batch = []
+        first = True  # one batch at least, so even a tiny timeout leaves a candidate to refit
+        while first or deadline is None or time.monotonic() < deadline:
+            first, batch = False, []
             try:
                 # Asked together, so the sampler sees the batch's first members as pending.
                 for _ in range(int(self.n_workers)):
