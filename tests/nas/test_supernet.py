@@ -123,3 +123,11 @@ def torch_equal(a, b) -> bool:
     import torch
 
     return bool(torch.equal(a.detach(), b))
+
+
+def test_retraining_for_one_epoch_needs_no_fidelity() -> None:
+    from tiaocan.nas.supernet import retrain
+
+    study = retrain(tc.nas.cell_space(3, OPS), [A, B], epochs=1, channels=4)
+    assert [dict(t.params) for t in study.trials] == [A, B]
+    assert all(t.state is tc.TrialState.COMPLETE and len(t.reports) == 1 for t in study.trials)

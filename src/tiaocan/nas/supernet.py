@@ -203,8 +203,11 @@ def retrain(space: Any, configs: list[dict[str, Any]], split: Split | None = Non
     torch = require("torch", "nas", "retraining")
     split = split or digits_split(0)
     dev = resolve_device(device)
+    epochs = check_int("epochs", epochs, 1)
+    multi = epochs > 1  # a fidelity needs low < high
     study = tc.create_study(name, space=space, storage=storage, direction="maximize", seed=seed,
-                            scheduler="median", fidelity=tc.Fidelity("epoch", 1, epochs))
+                            scheduler="median" if multi else None,
+                            fidelity=tc.Fidelity("epoch", 1, epochs) if multi else None)
     for config in configs:
         study.enqueue(config)
 
@@ -217,7 +220,7 @@ def retrain(space: Any, configs: list[dict[str, Any]], split: Split | None = Non
         from tiaocan.nas._training import train_epoch
 
         value = 0.0
-        for epoch in range(1, int(trial.budget) + 1):
+        for epoch in range(1, int(trial.budget if multi else epochs) + 1):
             train_epoch(model, optimizer, split.x_train, split.y_train, batch_size=128,
                         generator=generator, device=dev)
             value = accuracy(model, split.x_valid, split.y_valid, device=dev)
