@@ -26,6 +26,7 @@ import traceback
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, cast
 
+from tiaocan import budget
 from tiaocan.errors import (
     ConfigError,
     DuplicateTrialKeyError,
@@ -157,12 +158,15 @@ def ask(study: Study, tickets: Tickets | None = None) -> FrozenTrial | None:
             continue
         if waiting is None and job.kind is JobKind.START and not _settled(study, history):
             return None  # deterministic mode: trials below k - window are still running
-        counted = tickets is not None and not (waiting is not None and is_retry(waiting))
-        if counted and not tickets.take():  # type: ignore[union-attr]
-            waiting = _waiting_retry(history)  # no ticket left: only retries may still run
-            if waiting is None:
-                return None
-            counted = False
+        counted = False
+        if waiting is None or not is_retry(waiting):  # a retry needs no ticket
+            if ((waiting is None and not budget.allows_new_trial(study, history))
+                    or (tickets is not None and not tickets.take())):
+                waiting = _waiting_retry(history)  # no ticket left: only retries may still run
+                if waiting is None:
+                    return None
+            else:
+                counted = tickets is not None
         try:
             trial = _start(study, history, waiting, job, attrs)
         except BaseException:
@@ -487,11 +491,29 @@ def run_worker(study: Study, objective: Objective, tickets: Tickets, deadline: f
     """Ask, run and tell until no ticket or time is left, or the grid is exhausted.
 
     While trials run that may still queue a retry (or, in the deterministic mode, that later
-    trials wait for), the worker waits instead of leaving.
+    trials wait for), the worker waits instead of leaving. Ctrl-C (wherever it lands: in
+    the objective, in ``ask`` or in ``tell``) leaves none of this worker's trials RUNNING.
     """
+    try:
+        _work(study, objective, tickets, deadline, executor, on_trial)
+    except KeyboardInterrupt:
+        previous = signal.signal(signal.SIGINT, signal.SIG_IGN) if _main_thread() else None
+        try:
+            tag = worker_tag()
+            for t in study.history().trials:
+                if t.state is TrialState.RUNNING and (t.system_attrs.get("worker") or {}).get("tag") == tag:
+                    _interrupt(study, t)
+        finally:
+            if previous is not None:
+                signal.signal(signal.SIGINT, previous)
+        raise
+
+
+def _work(study: Study, objective: Objective, tickets: Tickets, deadline: float | None,
+          executor: Executor, on_trial: Callable[[], None] | None) -> None:
     clock = executor.clock
     pause = _MIN_POLL
-    while deadline is None or clock.now() < deadline:
+    while (deadline is None or clock.now() < deadline) and not budget.stopped(study):
         try:
             record = ask(study, tickets)
         except GridExhaustedError as exc:

@@ -26,6 +26,7 @@ COMMAND_MODULES = [
     "tiaocan.cli.reproduce", # reproduce STUDY TRIAL
     "tiaocan.cli.note",      # note STUDY [--trial N] TEXT
     "tiaocan.cli.import_optuna",  # import-optuna --from OPTUNA_URL [--study NAME] --to URL
+    "tiaocan.cli.worker",    # worker --study NAME [--objective M:F], stop NAME
 ]
 
 

@@ -10,6 +10,7 @@ serialisation failures are retried with back-off and never reach the user.
 from __future__ import annotations
 
 import json
+import os
 import random
 import sqlite3
 import time
@@ -68,6 +69,7 @@ class SQLStorage:
         # A storage dropped without close() (a Study handle going out of scope) still returns
         # its pooled connections instead of leaving them to the garbage collector.
         weakref.finalize(self, self._engine.dispose)
+        _forget_pool_in_forked_children(self._engine)
         if self._sqlite:
             _configure_sqlite(self._engine)
         self._retry(self._init_schema)
@@ -510,6 +512,21 @@ def _driver_url(url: str) -> str:
     if url.startswith(("postgresql://", "postgres://")):
         return "postgresql+psycopg://" + url.split("://", 1)[1]
     return url
+
+
+def _forget_pool_in_forked_children(engine: Engine) -> None:
+    """A forked worker process must not use (or close) the parent's pooled connections: it
+    would talk on the parent's sockets. It drops them unclosed and opens its own."""
+    if not hasattr(os, "register_at_fork"):
+        return
+    ref = weakref.ref(engine)
+
+    def after_fork() -> None:
+        alive = ref()
+        if alive is not None:
+            alive.dispose(close=False)
+
+    os.register_at_fork(after_in_child=after_fork)
 
 
 def _configure_sqlite(engine: Engine) -> None:
