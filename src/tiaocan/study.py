@@ -301,7 +301,7 @@ class Study:
 def create_study(
     name: str | None = None, *, space: Space | Mapping[str, Any] | None = None, storage: str | Storage | None = None,
     sampler: str | Sampler | None = None, scheduler: str | Scheduler | None = None,
-    direction: str | Direction = "minimize",
+    direction: str | Direction | None = None,
     directions: Sequence[str | Direction] | Mapping[str, str | Direction] | None = None,
     seed: int | None = None, load_if_exists: bool = False, fidelity: Fidelity | None = None,
     max_retries: int = 0, heartbeat_interval: float = 10.0, heartbeat_grace: float | None = None,
@@ -343,13 +343,19 @@ def create_study(
         else:
             raise ConfigError(f"space must be a tc.Space, received {space!r}")
     named: dict[str, Any] = {}
+    if directions is not None and direction is not None:
+        raise ConfigError("give direction (one objective) or directions (one per objective), "
+                          f"not both; received direction={direction!r}, directions={directions!r:.100}")
+    if isinstance(directions, (str, bytes, Direction)):
+        raise ConfigError(f"directions must be a list such as ['minimize', 'maximize'], received "
+                          f"{directions!r:.100}; for one objective pass direction={directions!r:.20}")
     if isinstance(directions, Mapping):  # metric name -> direction
         from tiaocan.viz.meta import METRIC_NAMES_KEY, check_metric_names
 
         named = {METRIC_NAMES_KEY: check_metric_names(list(directions), len(directions))}
         directions = list(directions.values())
     dirs = tuple(Direction.parse(d, "directions") for d in directions) if directions else (
-        Direction.parse(direction),)
+        Direction.parse(direction if direction is not None else "minimize"),)
     if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0):
         raise ConfigError(f"seed must be a non-negative int or None, received {seed!r}")
     if fidelity is not None and not isinstance(fidelity, Fidelity):

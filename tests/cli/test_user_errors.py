@@ -119,3 +119,12 @@ def test_dashboard_answers_only_its_own_host(tmp_path: Path) -> None:
         assert client.get("/api/studies", headers={"host": "tuning.lan"}).status_code == 200
         refused = client.get("/api/studies", headers={"host": "evil.example:8080"})
         assert refused.status_code == 400 and "secret-study" not in refused.text
+
+
+@pytest.mark.parametrize(("kwargs", "message"), [
+    ({"direction": "minimize", "directions": ["maximize"]}, "not both"),
+    ({"directions": "minimize"}, "must be a list"),
+])
+def test_direction_mistakes_in_the_api(kwargs: dict, message: str) -> None:
+    with pytest.raises(tc.ConfigError, match=message):
+        tc.create_study(space=tc.Space(x=tc.Float(0, 1)), storage=":memory:", **kwargs)

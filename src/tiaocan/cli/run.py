@@ -140,7 +140,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     study = create_study(
         spec.get("study") or Path(args.spec).stem, space=space, storage=storage,
         sampler=spec.get("sampler"), scheduler=spec.get("scheduler"),
-        direction=spec.get("direction", "minimize"), directions=spec.get("directions"),
+        direction=spec.get("direction"), directions=spec.get("directions"),
         seed=spec.get("seed"), load_if_exists=True, max_retries=spec.get("max_retries", 0),
         fidelity=fidelity_from_spec(spec.get("fidelity"), args.spec),
     )
