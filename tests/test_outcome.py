@@ -25,7 +25,8 @@ def _objective(trial):
 @pytest.fixture()
 def url(sqlite_url):
     s = tc.create_study("sha", space=tc.Space(x=tc.Float(0, 1)), storage=sqlite_url, seed=0,
-                        scheduler="successive_halving", fidelity=tc.Fidelity("epoch", low=1, high=9))
+                        scheduler="successive_halving", fidelity=tc.Fidelity("epoch", low=1, high=9),
+                        sampler="random")
     s.optimize(_objective, n_trials=20)
     return sqlite_url
 

@@ -97,7 +97,7 @@ def _hyperband(trial):
 
 def test_hyperband_study_shows_pruned_trials_and_budget_colours(browser, sqlite_url):
     study = tc.create_study("hb", space=tc.Space(x=tc.Float(-1, 1), y=tc.Float(0, 1)),
-                            storage=sqlite_url, seed=0, scheduler="hyperband",
+                            storage=sqlite_url, seed=0, scheduler="hyperband", sampler="random",
                             fidelity=tc.Fidelity("epoch", low=1, high=9))
     study.optimize(_hyperband, n_trials=30)
     low = sum(1 for t in study.trials if t.budget < 9)
@@ -131,7 +131,8 @@ def test_hyperband_study_shows_pruned_trials_and_budget_colours(browser, sqlite_
 def test_two_objective_study_with_named_metrics_shows_both_names_on_every_plot(browser, sqlite_url):
     pytest.importorskip("sklearn")
     study = tc.create_study("mo", space=tc.Space(a=tc.Float(0, 1), b=tc.Float(0, 1), c=tc.Float(0, 1)),
-                            storage=sqlite_url, seed=0, directions=["maximize", "minimize"])
+                            storage=sqlite_url, seed=0, directions=["maximize", "minimize"],
+                            sampler="random")
     study.set_metric_names(["accuracy", "latency_ms"])
     study.optimize(lambda t: (t.params["a"], 1 + t.params["a"] ** 2 + t.params["b"]), n_trials=12)
     with _browser.dashboard(sqlite_url) as base:

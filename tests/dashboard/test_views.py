@@ -32,7 +32,7 @@ def client(tmp_path_factory):
     sqlite_url = f"sqlite:///{tmp_path_factory.mktemp('views') / 'tiaocan.db'}"
     space = tc.Space(x=tc.Float(0, 1), lr=tc.Float(1e-4, 1e-1, log=True), op=tc.Categorical(["a", "b"]))
     hb = tc.create_study("hb", space=space, storage=sqlite_url, seed=0, scheduler="hyperband",
-                         fidelity=tc.Fidelity("epoch", low=1, high=9))
+                         fidelity=tc.Fidelity("epoch", low=1, high=9), sampler="random")
     hb.optimize(_hyperband_objective, n_trials=30)
     mo = tc.create_study("mo", space=tc.Space(a=tc.Float(0, 1), b=tc.Float(0, 1)), storage=sqlite_url,
                          seed=0, directions=["maximize", "minimize"])

@@ -11,7 +11,7 @@ pytest.importorskip("plotly")
 @pytest.fixture(scope="module")
 def study():
     space = tc.Space(x=tc.Float(-1, 1), lr=tc.Float(1e-4, 1, log=True), o=tc.Categorical(["a", "b"]))
-    s = tc.create_study("v", space=space, storage=":memory:", seed=0,
+    s = tc.create_study("v", space=space, storage=":memory:", seed=0, sampler="random",
                         fidelity=tc.Fidelity("epoch", low=1, high=9))
 
     def objective(t):
@@ -56,7 +56,8 @@ def test_save_html_and_png(study, tmp_path):
 @pytest.fixture(scope="module")
 def hyperband():
     s = tc.create_study("hb", space=tc.Space(x=tc.Float(0, 1), y=tc.Float(0, 1)), storage=":memory:",
-                        seed=0, scheduler="hyperband", fidelity=tc.Fidelity("epoch", low=1, high=9))
+                        seed=0, scheduler="hyperband", fidelity=tc.Fidelity("epoch", low=1, high=9),
+                        sampler="random")
 
     def objective(t):
         for e in range(1, int(t.budget) + 1):
@@ -85,7 +86,7 @@ def test_hyperband_history_marks_stopped_trials_and_colours_by_budget(hyperband)
 def test_metric_names_label_every_plot_of_a_two_objective_study():
     pytest.importorskip("sklearn")
     s = tc.create_study(space=tc.Space(a=tc.Float(0, 1), b=tc.Float(0, 1), c=tc.Float(0, 1)),
-                        storage=":memory:", seed=0, directions=["maximize", "minimize"])
+                        storage=":memory:", seed=0, directions=["maximize", "minimize"], sampler="random")
     s.set_metric_names(["accuracy", "latency_ms"])
     s.optimize(lambda t: (t.params["a"], 1 + t.params["a"] + t.params["b"]), n_trials=16)
     from tiaocan.analysis import importance
