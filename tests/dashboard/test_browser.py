@@ -126,6 +126,13 @@ def test_hyperband_study_shows_pruned_trials_and_budget_colours(browser, sqlite_
         want = sum(1 for t in study.trials if t.budget >= 9 and t.params["x"] < 0)
         _browser.wait_for(browser, lambda d: _rows(d) == want
                           and "filtered" in d.find_element("id", "page-info").text)
+        # the study list: pruned count, best value at the full budget, scheduler, dates
+        browser.get(base + "/")
+        cell = {c: browser.find_element("css selector", f"#studies td.c-{c}").text
+                for c in ("pruned", "best", "scheduler", "created")}
+        best = min(t.value for t in study.trials if t.budget == 9)
+        assert cell["pruned"] == str(low) and float(cell["best"]) == pytest.approx(best, rel=1e-5)
+        assert cell["scheduler"] == "Hyperband" and cell["created"].startswith("20")
 
 
 def test_two_objective_study_with_named_metrics_shows_both_names_on_every_plot(browser, sqlite_url):
