@@ -35,6 +35,7 @@ def test_cli_trials_and_export_show_trials_left_at_a_low_rung_as_pruned(url, cap
     study = tc.load_study("sha", storage=url)
     low = {t.number for t in study.trials if t.budget < 9}
     assert low and all(t.state is TrialState.COMPLETE for t in study.trials)  # stored as measured
+    assert {t.number for t in study.stopped_early()} == low
     capsys.readouterr()
     assert main(["trials", "sha", "--storage", url, "--state", "pruned"]) == 0
     out_lines = capsys.readouterr().out.splitlines()

@@ -290,6 +290,14 @@ class Study:
         names = self.attrs.get(METRIC_NAMES_KEY)
         return list(names) if names is not None else None
 
+    def stopped_early(self) -> list[FrozenTrial]:
+        """Trials stopped before the full budget: stored PRUNED, or left at a low rung by a
+        promotion scheduler (shown as pruned everywhere; see :mod:`tiaocan.outcome`)."""
+        from tiaocan.outcome import full_budget, is_stopped_early
+
+        full = full_budget(self.record.attrs)
+        return [t for t in self.trials if is_stopped_early(t, full)]
+
     def add_tracker(self, tracker: Any) -> None:
         """Tell ``tracker.on_trial_complete(study, trial)`` about every trial this process runs."""
         if not callable(getattr(tracker, "on_trial_complete", None)):
