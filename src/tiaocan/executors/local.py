@@ -136,8 +136,13 @@ class ProcessExecutor:
         """Wait for the workers; one killed by a signal has its trials failed at once (not
         after the heartbeat grace) and, if it was running one, a replacement."""
         host = socket.gethostname()
-        while any(p.exitcode is None for p in procs):
-            wait([p.sentinel for p in procs if p.exitcode is None])
+        while True:
+            # One reading of who is alive: reading exitcode twice, a worker that ended in
+            # between left an empty list, and wait([]) never returns.
+            alive = [p for p in procs if p.exitcode is None]
+            if not alive:
+                break
+            wait([p.sentinel for p in alive])
             for i, p in enumerate(procs):
                 if p.exitcode is None or p.exitcode >= 0 or getattr(p, "_tiaocan_seen", False):
                     continue
