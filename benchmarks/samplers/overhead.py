@@ -1,4 +1,6 @@
-"""Proposal overhead per trial: tiaocan's TPE and GP against Optuna's, same space and history.
+"""Proposal overhead per trial: tiaocan's TPE, GP and ``auto`` against Optuna's, same space and history.
+
+    python -m benchmarks.samplers.overhead [--sizes 50 100 300 500]
 
 A history of ``n`` random trials on a 10-parameter space (7 floats, 2 of them log-scale,
 2 integers, 1 categorical) is built once per size; then each sampler proposes a few times.
@@ -16,7 +18,7 @@ import warnings
 import numpy as np
 
 import tiaocan as tc
-from tiaocan.samplers import GPSampler, TPESampler
+from tiaocan.samplers import AutoSampler, GPSampler, TPESampler
 
 __all__ = ["SPACE", "measure_overhead"]
 
@@ -94,22 +96,44 @@ def _optuna(n: int, kind: str, reps: int) -> float:
 
 
 def measure_overhead(sizes: list[int], gp_max: int = 500, with_optuna: bool = True) -> str:
-    """A markdown table of milliseconds per proposal."""
-    header = ("| trials in history | tiaocan TPE sample | tiaocan TPE ask | Optuna TPE ask | "
-              "tiaocan GP sample | tiaocan GP ask | Optuna GP ask |")
-    lines = [header, "|---" * 7 + "|"]
+    """A markdown table of milliseconds per proposal, with tiaocan/Optuna ratios of the ``ask``."""
+    header = ("| trials in history | tiaocan TPE ask | Optuna TPE ask | TPE ratio | tiaocan GP sample | "
+              "tiaocan GP ask | Optuna GP ask | GP ratio | tiaocan auto ask (picks) |")
+    lines = [header, "|---" * 9 + "|"]
     for n in sizes:
         study = _tiaocan_study(n)
-        tpe_s, tpe_a = _tiaocan(study, TPESampler(), 10)
-        row = [f"{tpe_s * 1e3:.1f}", f"{tpe_a * 1e3:.1f}",
-               f"{_optuna(n, 'tpe', 10) * 1e3:.1f}" if with_optuna else "–"]
+        _, tpe_a = _tiaocan(study, TPESampler(), 10)
+        opt_tpe = _optuna(n, "tpe", 10) if with_optuna else float("nan")
+        row = [f"{tpe_a * 1e3:.1f}", f"{opt_tpe * 1e3:.1f}", f"{tpe_a / opt_tpe:.2f}"]
         if n <= gp_max:
-            study = _tiaocan_study(n)
-            gp_s, gp_a = _tiaocan(study, GPSampler(), 3)
-            row += [f"{gp_s * 1e3:.0f}", f"{gp_a * 1e3:.0f}",
-                    f"{_optuna(n, 'gp', 3) * 1e3:.0f}" if with_optuna else "–"]
+            gp_s, gp_a = _tiaocan(_tiaocan_study(n), GPSampler(), 3)
+            opt_gp = _optuna(n, "gp", 3) if with_optuna else float("nan")
+            row += [f"{gp_s * 1e3:.0f}", f"{gp_a * 1e3:.0f}", f"{opt_gp * 1e3:.0f}", f"{gp_a / opt_gp:.2f}"]
         else:
-            row += ["–", "–", "–"]
+            row += ["–", "–", "–", "–"]
+        study = _tiaocan_study(n)
+        auto = AutoSampler()
+        chose = auto.choose(SPACE, study.history())[0]
+        _, auto_a = _tiaocan(study, auto, 3)
+        row.append(f"{auto_a * 1e3:.0f} ({chose})")
         lines.append(f"| {n} | " + " | ".join(row) + " |")
         print(lines[-1], flush=True)
     return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> None:
+    import argparse
+    import os
+
+    ap = argparse.ArgumentParser(prog="python -m benchmarks.samplers.overhead")
+    ap.add_argument("--sizes", nargs="*", type=int, default=[50, 100, 300, 500])
+    args = ap.parse_args(argv)
+    import torch  # Optuna's GPSampler: one thread, as tiaocan's numpy (pin BLAS in the env)
+
+    torch.set_num_threads(1)
+    print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs; CPU ms per proposal", flush=True)
+    print(measure_overhead(args.sizes))
+
+
+if __name__ == "__main__":
+    main()
