@@ -128,17 +128,24 @@ def learned_space(trials: Any) -> dict[str, Any]:
     range that grew over the study becomes the widest), conditions replayed in each trial's
     order of suggestion."""
     params: dict[str, Param] = {}
+    converted: dict[tuple[str, Any], Param] = {}  # Optuna distributions are hashable values
     for t in trials:
         for name, dist in t.distributions.items():
-            new = to_param(name, dist)
+            if (name, dist) in converted:
+                continue
+            new = converted[name, dist] = to_param(name, dist)
             params[name] = _joined(name, params[name], new) if name in params else new
     space: dict[str, Any] = {"params": []}
+    seen: set[tuple[str, tuple[Any, ...]]] = set()  # most trials repeat a shape
     for t in trials:
         context: dict[str, Any] = {}
         for name, value in t.params.items():
             if name not in params:
                 continue
-            space = merge_param(space, name, params[name], context) or space
+            shape = (name, tuple((k, type(v).__name__, v) for k, v in context.items()))
+            if shape not in seen:
+                seen.add(shape)
+                space = merge_param(space, name, params[name], context) or space
             p = params[name]
             if isinstance(p, Categorical) and len(p.choices) > 1:
                 context[name] = value
