@@ -2,18 +2,20 @@
 
     python -m benchmarks.parallel [--quick]
 
-Three tables, one run (about three minutes on two cores):
+Four tables, one run (about three minutes on two cores):
 
 1. Real workers on one SQLite file, random search on a continuous 2-D space, an objective
    that sleeps 20 ms: trials per second, framework CPU per trial (all processes' CPU time,
    the objective's sleep costs none) and the share of distinct configurations, for tiaocan
    with 2 and 8 processes and Optuna with 2 and 8 threads (``n_jobs``) and processes (each
    ``optuna.load_study`` + ``optimize`` on the same file).
-2. Simulated workers (tiaocan's virtual clock): utilisation = busy worker-seconds / (workers
+2. A worker process SIGKILLed mid-trial under the default heartbeat settings: the run's
+   time against the undisturbed one, and the complete configurations (16 asked for).
+3. Simulated workers (tiaocan's virtual clock): utilisation = busy worker-seconds / (workers
    x horizon) over a fixed horizon of virtual time, with 1 s trials and with random
    durations (uniform 0.5-1.5 s), for random search, ASHA and the deterministic mode
    (windows 16 and 32), 32 workers.
-3. Simulated 32-256 workers: framework CPU per trial and distinct configurations.
+4. Simulated 32-256 workers: framework CPU per trial and distinct configurations.
 """
 
 from __future__ import annotations
@@ -23,7 +25,9 @@ import logging
 import multiprocessing as mp
 import os
 import resource
+import signal
 import tempfile
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -97,7 +101,7 @@ def _optuna(url: str, n_workers: int, n_trials: int, processes: bool) -> list[tu
 def real_workers(folder: Path, quick: bool) -> list[dict[str, Any]]:
     rows = []
     for n_workers in (2, 8):
-        n = (40 if quick else 80) * n_workers // 2
+        n = (30 if quick else 60) * n_workers // 2
         tc_url = f"sqlite:///{folder / f'tc{n_workers}.db'}"
         op_url = f"sqlite:///{folder / f'op{n_workers}.db'}"
         rows.append({"who": "tiaocan processes", "workers": n_workers,
@@ -160,6 +164,38 @@ def many_workers(quick: bool) -> list[dict[str, Any]]:
     return rows
 
 
+def _crash_run(url: str, flag: Path | None) -> list[tuple[float, float]]:
+    def objective(trial: tc.Trial) -> float:
+        if flag is not None and trial.number == 3 and "retry_of" not in trial.record.system_attrs:
+            flag.write_text(str(os.getpid()))  # the test kills this process mid-trial
+        time.sleep(0.5)
+        return trial.params["x"]
+
+    def kill() -> None:
+        while flag is not None and not flag.exists():
+            time.sleep(0.01)
+        time.sleep(0.2)
+        os.kill(int(flag.read_text()), signal.SIGKILL)  # type: ignore[union-attr]
+
+    if flag is not None:
+        threading.Thread(target=kill, daemon=True).start()
+    study = tc.create_study(space=SPACE, storage=url, sampler="random", seed=0)
+    study.optimize(objective, n_trials=16, n_workers=4, show_progress=False)
+    return [(t.params["x"], t.params["y"]) for t in study.trials if t.state is tc.TrialState.COMPLETE]
+
+
+def crash_cost(folder: Path) -> list[dict[str, Any]]:
+    """16 trials of 0.5 s on 4 processes, undisturbed and with one worker SIGKILLed mid-trial
+    (default heartbeat settings: a 30 s grace)."""
+    rows = []
+    for label, flag in (("undisturbed", None), ("one worker SIGKILLed", folder / "victim")):
+        start = time.perf_counter()
+        done = _crash_run(f"sqlite:///{folder / f'crash{flag is not None}.db'}", flag)
+        rows.append({"run": label, "seconds": time.perf_counter() - start,
+                     "complete configurations": len(set(done))})
+    return rows
+
+
 def _table(rows: list[dict[str, Any]]) -> str:
     keys = list(rows[0])
     cells = [[f"{r[k]:.3g}" if isinstance(r[k], float) else str(r[k]) for k in keys] for r in rows]
@@ -179,9 +215,11 @@ def main() -> None:
         print(f"1. Real workers, one SQLite file, {PAUSE * 1e3:.0f} ms objective "
               f"({os.cpu_count()} CPUs)\n")
         print(_table(real_workers(Path(folder), args.quick)), "\n", flush=True)
-    print("2. Utilisation, 32 simulated workers\n")
+        print("2. A worker killed: 4 processes, 16 trials of 0.5 s, default heartbeats\n")
+        print(_table(crash_cost(Path(folder))), "\n", flush=True)
+    print("3. Utilisation, 32 simulated workers\n")
     print(_table(utilisation(args.quick)), "\n", flush=True)
-    print("3. Simulated workers, random durations: framework CPU per trial\n")
+    print("4. Simulated workers, random durations: framework CPU per trial\n")
     print(_table(many_workers(args.quick)))
 
 

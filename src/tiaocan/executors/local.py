@@ -142,7 +142,9 @@ class ProcessExecutor:
             alive = [p for p in procs if p.exitcode is None]
             if not alive:
                 break
-            wait([p.sentinel for p in alive])
+            # with a timeout: a sentinel stays silent while another process holds a copy of
+            # its pipe, whereas the exit code (waitpid) is there as soon as the worker died
+            wait([p.sentinel for p in alive], timeout=0.5)
             for i, p in enumerate(procs):
                 if p.exitcode is None or p.exitcode >= 0 or getattr(p, "_tiaocan_seen", False):
                     continue
