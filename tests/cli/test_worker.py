@@ -62,7 +62,7 @@ def test_stop_ends_every_worker_and_ctrl_c_leaves_nothing_running(tmp_path: Path
     url = f"sqlite:///{tmp_path / 's.db'}"
     study = _new_study(url, "endless")
     runner = _worker(tmp_path, url, "--study", "endless", "--objective", "train:objective")
-    slow = _worker(tmp_path, url, "--study", "endless", pause="30")
+    slow = _worker(tmp_path, url, "--study", "endless", "--objective", "train:objective", pause="30")
     _wait_for(lambda: len(study.trials) >= 5 and any(t.state is TrialState.RUNNING
                                                      and t.system_attrs["worker"]["pid"] == slow.pid
                                                      for t in study.trials))
