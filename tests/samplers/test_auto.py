@@ -11,7 +11,10 @@ from tiaocan.trial import Direction, FrozenTrial, TrialState
 
 
 def test_conformance():
-    check_sampler(AutoSampler, n_trials=16)
+    # proposal times are measured, so the cost rule's switch point can differ between runs:
+    # same seed, same study is checked with it off
+    check_sampler(lambda: AutoSampler(max_cost_fraction=None), n_trials=16)
+    check_sampler(AutoSampler, n_trials=16, deterministic=False)
 
 
 def test_is_the_default_and_all_names_are_registered():
@@ -83,3 +86,60 @@ def test_auto_models_one_budget_in_multi_fidelity_studies() -> None:
     stopped = [t.values[0] for t in view.complete if t.number >= 5]
     assert sorted(full) == [1.0, 2.0, 3.0, 4.0, 5.0]
     assert min(stopped) > max(full)  # stopped early counts as worse, not as 0.001
+
+
+def test_numeric_choices_in_order_go_to_the_gp():
+    auto = AutoSampler()
+    grid = tc.Space(width=tc.Categorical([16, 32, 64, 128]), lr=tc.Categorical([1e-1, 1e-2, 1e-3]),
+                    act=tc.Categorical(["relu", "tanh"]))
+    name, why = auto.choose(grid, _history(5))
+    assert name == "gp" and "nominal" not in why
+    shuffled = tc.Space(a=tc.Categorical([3, 1, 2]), b=tc.Categorical(["x", "y", "z"]), x=tc.Float(0, 1),
+                        c=tc.Categorical([1, 5, 2]))
+    assert auto.choose(shuffled, _history(5)) == ("tpe", "3 of 4 parameters are nominal categorical")
+
+
+def _timed_history(n, objective_s, propose_s, chose="gp"):
+    """Complete trials with recorded durations, as the loop stores them."""
+    trials = [FrozenTrial(i, i, TrialState.COMPLETE, {"x": 0.5}, 0, values=(1.0,),
+                          started_at=10.0 * i, completed_at=10.0 * i + objective_s,
+                          system_attrs={"propose_seconds": propose_s,
+                                        "sampler": {"sampler": chose, "auto": {"chose": chose}}})
+              for i in range(n)]
+    return History(tuple(trials), (Direction.MINIMIZE,))
+
+
+def test_moves_to_a_cheaper_model_when_proposals_cost_too_much():
+    space = tc.Space(x=tc.Float(0, 1), y=tc.Float(0, 1))
+    auto = AutoSampler(max_cost_fraction=0.25)
+    assert auto.choose(space, _timed_history(20, objective_s=10.0, propose_s=0.05))[0] == "gp"
+    name, why = auto.choose(space, _timed_history(20, objective_s=0.01, propose_s=0.05))
+    assert name == "tpe" and "max_cost_fraction=0.25" in why and "gp proposals took 50 ms" in why
+    # after the GP, TPE itself too slow for the objective: random search
+    gp, tpe = (_timed_history(10, 0.001, 0.05), _timed_history(10, 0.001, 0.005, chose="tpe"))
+    both = History(gp.trials + tpe.trials, gp.directions)
+    name, why = auto.choose(space, both)
+    assert name == "random" and "tpe proposals took 5 ms" in why
+    # the user fixes the choice
+    assert AutoSampler(max_cost_fraction=None).choose(
+        space, _timed_history(20, objective_s=0.01, propose_s=0.05))[0] == "gp"
+
+
+def test_start_up_proposals_do_not_count_as_model_cost():
+    space = tc.Space(x=tc.Float(0, 1), y=tc.Float(0, 1))
+    h = _timed_history(20, objective_s=0.01, propose_s=0.05)
+    for t in h.trials:
+        t.system_attrs["sampler"]["phase"] = "startup"
+    assert AutoSampler().choose(space, h)[0] == "gp"
+    # nor do fewer than five model proposals
+    assert AutoSampler().choose(space, _timed_history(4, objective_s=0.01, propose_s=0.05))[0] == "gp"
+
+
+def test_max_cost_fraction_is_checked():
+    import pytest
+
+    from tiaocan.errors import ConfigError
+
+    for bad in (0, -1.0, "0.1", True):
+        with pytest.raises(ConfigError, match="max_cost_fraction"):
+            AutoSampler(max_cost_fraction=bad)

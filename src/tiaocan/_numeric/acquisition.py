@@ -13,7 +13,7 @@ re-scored there, and categorical coordinates improved by trying every value (exa
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -72,7 +72,7 @@ def maximize_log_ei(
     gp: GP, best: float, rng: np.random.Generator, *, n_choices: np.ndarray,
     snap: Callable[[np.ndarray], np.ndarray], anchors: np.ndarray, n_sobol: int = 2048,
     n_local: int = 256, n_restarts: int = 10, maxiter: int = 200, avoid: np.ndarray | None = None,
-    min_dist: float = 1e-6,
+    min_dist: float = 1e-6, grids: Sequence[tuple[int, np.ndarray]] = (),
 ) -> tuple[np.ndarray, float]:
     """The point of the unit cube with the largest LogEI (categorical columns: indices).
 
@@ -88,6 +88,9 @@ def maximize_log_ei(
         avoid, min_dist: points (observed, pending) that a proposal must not repeat: candidates
             within ``min_dist`` in every continuous coordinate, with the same categories, are
             dropped (after snapping, a discrete space would otherwise re-propose seen points).
+        grids: (column, its allowed values) of discrete numerical columns (integers, steps,
+            ordinal choices): each refined start is improved coordinate by coordinate over
+            them and the categories until no move helps (as Optuna's ``local_search_mixed``).
     """
     from scipy.stats import qmc
 
@@ -106,6 +109,9 @@ def maximize_log_ei(
     scores, _ = log_ei(gp, pool, best)
     starts = np.vstack([pool[_starts(scores, n_restarts - min(1, len(anchors)), rng)], anchors[:1]])
     refined = snap(_refine(gp, best, starts, is_cat, maxiter))
+    coords = [(i, np.arange(n_choices[i])) for i in np.flatnonzero(is_cat)] + list(grids)
+    if coords:
+        refined = np.array([_coordinate_search(gp, best, row, coords) for row in refined])
     cand = np.vstack([pool, refined])
     cand_scores = np.concatenate([scores, log_ei(gp, refined, best)[0]])
     if avoid is not None and len(avoid):
@@ -165,6 +171,24 @@ def _refine(gp: GP, best: float, starts: np.ndarray, is_cat: np.ndarray, maxiter
         if np.all(np.isfinite(res.x)):
             row[cont] = np.clip(res.x * ls, 0.0, 1.0)
     return out
+
+
+def _coordinate_search(gp: GP, best: float, x: np.ndarray, coords: Sequence[tuple[int, np.ndarray]],
+                       max_rounds: int = 10) -> np.ndarray:
+    """Exact search along one discrete coordinate at a time, repeated until no move helps."""
+    score = float(log_ei(gp, x[None], best)[0][0])
+    for _ in range(max_rounds):
+        moved = False
+        for i, values in coords:
+            trials = np.repeat(x[None], len(values), axis=0)
+            trials[:, i] = values
+            s = log_ei(gp, trials, best)[0]
+            j = int(np.argmax(s))
+            if s[j] > score + 1e-12:
+                x, score, moved = trials[j], float(s[j]), True
+        if not moved:
+            break
+    return x
 
 
 def _improve_categories(gp: GP, best: float, x: np.ndarray, n_choices: np.ndarray,

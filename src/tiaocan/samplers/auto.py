@@ -4,8 +4,9 @@ Rules (checked in order; all depend only on the space and the history, so every 
 a resumed study choose the same):
 
 1. several objectives → TPE (non-dominated ranks split good from bad);
-2. mostly categorical (more than half the parameters) or more than ``gp_max_dims``
-   parameters → TPE;
+2. mostly nominal categorical (more than half the parameters) or more than ``gp_max_dims``
+   parameters → TPE. A categorical whose choices are numbers in order (an ordinal grid such
+   as ``[16, 32, 64]``) does not count: the GP models it by its order;
 3. fewer than ``gp_max_trials`` complete trials → Gaussian-process BO, conditional spaces
    included (inactive coordinates sit at the middle of their range). A GP with one length
    scale per dimension stays the most sample-efficient well past 10 dimensions (Hvarfner et
@@ -17,6 +18,21 @@ a resumed study choose the same):
 In a multi-fidelity study the chosen sampler sees the trials at one budget: the largest that
 enough trials reached (see :mod:`tiaocan.samplers.multifidelity`).
 
+Cost: the loop records each proposal's time (``system_attrs["propose_seconds"]``) and each
+trial's start and end, so ``auto`` compares the recent proposals of the sampler it picked
+with the recent objective calls. When proposals take more than ``max_cost_fraction`` of an
+objective call (medians of the latest five of each, so a short study, a load spike or the
+first proposals decide nothing) it moves to a cheaper model (GP → TPE → random search) and
+says so in its reason. The default, 0.25, lets proposals add at most a quarter to the time of a study: a
+GP typically reaches in 50 evaluations what TPE reaches in 80–100 (``benchmarks/samplers``),
+so paying up to 25 % more per evaluation for it is repaid; past that the same time spent on
+more, cheaper proposals buys more. With a 10 ms objective the GP (tens of ms per proposal)
+is left after its first five proposals. The decision reads only stored durations, so every
+worker and a resumed study see the same evidence; but durations are measured, so the trial
+at which a study switches can differ from one run to the next: a seed reproduces a study
+exactly with ``max_cost_fraction=None`` (never switch for cost) or with a sampler given by
+name (which fixes the choice).
+
 The choice and the reason are stored in the trial (``system_attrs["sampler"]``).
 """
 
@@ -27,11 +43,12 @@ from typing import Any
 
 import numpy as np
 
-from tiaocan.errors import check_int
+from tiaocan.errors import ConfigError, check_int
 from tiaocan.samplers.base import History, Proposal
-from tiaocan.samplers.gp import GPSampler
+from tiaocan.samplers.gp import GPSampler, is_ordinal
 from tiaocan.samplers.tpe import TPESampler
 from tiaocan.space import Categorical, Space
+from tiaocan.trial import FrozenTrial
 
 __all__ = ["AutoSampler", "explain"]
 
@@ -42,6 +59,8 @@ class AutoSampler:
     Args:
         gp_max_dims: spaces with more parameters use TPE.
         gp_max_trials: GP until this many complete trials, then CMA-ES or TPE.
+        max_cost_fraction: the largest proposal time, as a fraction of the objective's
+            time, before moving to a cheaper model (None: never move for cost).
 
     >>> import tiaocan as tc
     >>> auto = AutoSampler()
@@ -49,22 +68,35 @@ class AutoSampler:
     'gp'
     """
 
-    def __init__(self, gp_max_dims: int = 32, gp_max_trials: int = 200) -> None:
+    def __init__(self, gp_max_dims: int = 32, gp_max_trials: int = 200,
+                 max_cost_fraction: float | None = 0.25) -> None:
         for name, value in (("gp_max_dims", gp_max_dims), ("gp_max_trials", gp_max_trials)):
             check_int(name, value, 1)
+        if max_cost_fraction is not None and (isinstance(max_cost_fraction, bool) or not isinstance(
+                max_cost_fraction, (int, float)) or not max_cost_fraction > 0):
+            raise ConfigError("max_cost_fraction must be None or a number > 0, received "
+                              f"{max_cost_fraction!r}")
         self.gp_max_dims = gp_max_dims
         self.gp_max_trials = gp_max_trials
+        self.max_cost_fraction = max_cost_fraction
         self._samplers: dict[str, Any] = {}
 
     def choose(self, space: Space, history: History) -> tuple[str, str]:
         """The sampler name and the reason for it."""
+        name, why = self._by_shape(space, history)
+        if self.max_cost_fraction is None:
+            return name, why
+        return _within_cost(name, why, history, float(self.max_cost_fraction))
+
+    def _by_shape(self, space: Space, history: History) -> tuple[str, str]:
         d = len(space)
-        n_cat = sum(isinstance(p, Categorical) for p in space.values())
+        cats = [p for p in space.values() if isinstance(p, Categorical)]
+        n_cat = sum(not is_ordinal(p.choices) for p in cats)
         n = len(history.complete)
         if len(history.directions) > 1:
             return "tpe", f"{len(history.directions)} objectives: TPE splits by non-dominated rank"
         if 2 * n_cat > d:
-            return "tpe", f"{n_cat} of {d} parameters are categorical"
+            return "tpe", f"{n_cat} of {d} parameters are nominal categorical"
         if d > self.gp_max_dims:
             return "tpe", f"{d} parameters > gp_max_dims={self.gp_max_dims}"
         if n < self.gp_max_trials:
@@ -112,8 +144,53 @@ class AutoSampler:
 
                 self._samplers[name] = CMAESSampler()
             else:
-                self._samplers[name] = {"gp": GPSampler, "tpe": TPESampler}[name]()
+                from tiaocan.samplers.random import RandomSampler
+
+                self._samplers[name] = {"gp": GPSampler, "tpe": TPESampler, "random": RandomSampler}[name]()
         return self._samplers[name]
+
+
+_CHEAPER = {"gp": "tpe", "cmaes": "random", "tpe": "random"}
+_RECENT = 5  # proposals and objective calls whose median is compared; fewer is no evidence
+
+
+def _within_cost(name: str, why: str, history: History, fraction: float) -> tuple[str, str]:
+    """Move down ``_CHEAPER`` while the chosen model's recent proposals cost too much."""
+    objective = _objective_seconds(history)
+    if objective is None:
+        return name, why
+    while name in _CHEAPER:
+        cost = _proposal_seconds(history, name)
+        if cost is None or cost <= fraction * objective:
+            break
+        cheaper = _CHEAPER[name]
+        why = (f"{why}; but {name} proposals took {cost * 1e3:.3g} ms against "
+               f"{objective * 1e3:.3g} ms per objective call (more than max_cost_fraction="
+               f"{fraction:g}): {cheaper} instead")
+        name = cheaper
+    return name, why
+
+
+def _objective_seconds(history: History) -> float | None:
+    """Median duration of the latest complete trials (None before any)."""
+    spans = [t.completed_at - t.started_at for t in history.complete[-_RECENT:]
+             if t.completed_at is not None and t.started_at is not None]
+    return float(np.median(spans)) if spans else None
+
+
+def _proposal_seconds(history: History, name: str) -> float | None:
+    """Median time of the latest proposals ``auto`` made with ``name`` past its start-up phase."""
+    spans = [float(t.system_attrs["propose_seconds"]) for t in reversed(history.trials)
+             if _made_by(t, name) and isinstance(t.system_attrs.get("propose_seconds"), (int, float))]
+    return float(np.median(spans[:_RECENT])) if len(spans) >= _RECENT else None
+
+
+def _made_by(trial: FrozenTrial, name: str) -> bool:
+    info = trial.system_attrs.get("sampler")
+    if not isinstance(info, dict) or info.get("phase") == "startup":
+        return False
+    auto = info.get("auto")
+    return isinstance(auto, dict) and auto.get("chose") == name
 
 
 def explain(sampler: Any, space: Space, history: History) -> str:

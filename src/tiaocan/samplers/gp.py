@@ -17,7 +17,7 @@ the hyperparameters on at most ``max_fit_points`` trials (the best half, the res
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -84,7 +84,7 @@ class GPSampler:
         point, score = maximize_log_ei(gp, float(y.min()), rng, n_choices=n_choices,
                                        snap=snapper(layout), anchors=anchors,
                                        n_sobol=self.n_candidates, n_restarts=self.n_restarts,
-                                       avoid=snapper(layout)(avoid))
+                                       avoid=snapper(layout)(avoid), grids=discrete_grids(layout))
         unit = np.where(n_choices > 0, (point + 0.5) / np.maximum(n_choices, 1), point)
         params = space.decode(unit)
         return Proposal(params, info={"sampler": "gp", "log_ei": round(score, 4),
@@ -110,7 +110,7 @@ class GPSampler:
         complete = history.complete
         if len(complete) < self.startup_trials(space):
             return None
-        layout = self._cache.layout(space)
+        layout = ordinal_layout(space, self._cache.layout(space))
         x = self._inputs(layout, self._cache.rows(space, complete))
         losses = history_losses(history, complete)  # infeasible trials rank last
         y = warp_losses(_scalarise(losses, rng) if losses.shape[1] > 1 else losses[:, 0])
@@ -135,6 +135,35 @@ class GPSampler:
         return x
 
 
+def is_ordinal(choices: Sequence[Any]) -> bool:
+    """Choices that are numbers in increasing or decreasing order (an ordinal grid)."""
+    if len(choices) < 3 or not all(isinstance(c, (int, float)) and not isinstance(c, bool)
+                                   for c in choices):
+        return False
+    steps = np.diff(np.asarray(choices, dtype=float))
+    return bool(np.all(steps > 0) or np.all(steps < 0))
+
+
+def ordinal_layout(space: Space, layout: Layout) -> Layout:
+    """``layout`` with each ordinal categorical moved to the numerical coordinates.
+
+    A categorical's unit value is its cell centre (i + 0.5)/k, so with k equal cells it is a
+    discrete numerical coordinate whose distance follows the order of the choices (position,
+    not value: a grid such as 16, 32, 64 is usually meant on a log scale), where the Hamming
+    distance would make 16 as far from 32 as from 512.
+    """
+    ordinal = {i for i in layout.categorical if is_ordinal(space[layout.names[i]].choices)}
+    if not ordinal:
+        return layout
+    cats = [(i, k) for i, k in zip(layout.categorical, layout.n_choices) if i not in ordinal]
+    numeric = dict(zip(layout.numeric, layout.edges))
+    numeric.update({i: np.linspace(0.0, 1.0, k + 1) for i, k in zip(layout.categorical, layout.n_choices)
+                    if i in ordinal})
+    order = sorted(numeric)
+    return Layout(layout.names, tuple(order), tuple(i for i, _ in cats), tuple(k for _, k in cats),
+                  tuple(numeric[i] for i in order))
+
+
 def layout_cats(layout: Layout) -> np.ndarray:
     """Per coordinate, the number of categories (0 for numerical ones)."""
     out = np.zeros(len(layout.names))
@@ -154,6 +183,12 @@ def snapper(layout: Layout) -> Callable[[np.ndarray], np.ndarray]:
         return out
 
     return snap
+
+
+def discrete_grids(layout: Layout, max_values: int = 32) -> list[tuple[int, np.ndarray]]:
+    """(coordinate, cell centres) of the discrete numerical coordinates with few enough cells."""
+    return [(i, 0.5 * (e[:-1] + e[1:])) for i, e in zip(layout.numeric, layout.edges)
+            if e is not None and len(e) - 1 <= max_values]
 
 
 def warp_losses(y: np.ndarray) -> np.ndarray:
