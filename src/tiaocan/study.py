@@ -381,6 +381,11 @@ def create_study(
     name = name or f"study-{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:6]}"
     options: dict[str, Any] = {"max_retries": max_retries, "heartbeat_interval": heartbeat_interval,
                                "heartbeat_grace": heartbeat_grace}
+    # checked before anything is stored: a refused option must not leave a study behind
+    _non_negative_int("max_retries", max_retries)
+    _positive("heartbeat_interval", heartbeat_interval)
+    if heartbeat_grace is not None:
+        _positive("heartbeat_grace", heartbeat_grace)
     from tiaocan.tracking.manifest import environment
 
     attrs = {"sampler": describe(sampler_obj), "scheduler": describe(scheduler_obj),

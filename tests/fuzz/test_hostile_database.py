@@ -134,7 +134,9 @@ def test_hostile_database(pristine: bytes, tmp_path_factory: pytest.TempPathFact
     _corrupt(path, *field, text, attr if field == ("tiaocan_studies", "attrs") else None)
     before = _dump(path)
     with no_process_spawned() as spawned:
-        outcomes = _open_everything(f"sqlite:///{path}", tmp, capsys, report=examples(6) > 6)
+        # the report takes seconds (plotly.js embedded): a quarter of a long run's examples
+        report = examples(6) > 6 and len(text) % 4 == 0
+        outcomes = _open_everything(f"sqlite:///{path}", tmp, capsys, report=report)
     assert spawned == [] and not (tmp / "PWNED").exists() and not Path("PWNED").exists()
     assert _dump(path) == before  # opening and reading changed nothing
     for outcome in outcomes:

@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import tiaocan as tc
+from tests.fuzz._support import examples, tally
 from tiaocan.errors import ConfigError
 
 # Small model-based settings, so a few trials reach the models (not only their random start).
@@ -54,11 +55,12 @@ def _space(draw: st.DrawFn) -> tc.Space | None:
         return None  # refused with the project's error: what the fuzzer checks
 
 
-@settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=examples(15), deadline=None, suppress_health_check=list(HealthCheck))
 @given(data=st.data(), sampler=st.sampled_from(sorted(SAMPLERS)))
 def test_accepted_spaces_are_sampleable_by_every_sampler(data: st.DataObject, sampler: str) -> None:
     space = _space(data.draw)
     if space is None:
+        tally("spaces x samplers", "refused (ConfigError)")
         return
     assert tc.Space.from_json(space.to_json()) == space  # what is stored reads back
     study = tc.create_study(space=space, storage=":memory:", sampler=SAMPLERS[sampler](), seed=0)
@@ -72,6 +74,7 @@ def test_accepted_spaces_are_sampleable_by_every_sampler(data: st.DataObject, sa
     for trial in study.trials:
         assert trial.state is not tc.TrialState.RUNNING
         assert space.contains(trial.params), (trial.params, trial.error)
+    tally("spaces x samplers", f"sampled ({len(study.trials)} trials, none running)")
 
 
 @pytest.mark.parametrize("sampler", sorted(SAMPLERS))
