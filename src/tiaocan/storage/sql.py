@@ -287,14 +287,21 @@ class SQLStorage:
             if isinstance(exc.__cause__, IntegrityError) and key is not None:
                 raise DuplicateTrialKeyError(f"trial key {key!r} is taken") from exc
             raise
-        return self._get_trial(trial_id)
+        created = self._get_trial_or_none(trial_id)
+        if created is None:  # the study was deleted between the insert and this read
+            raise _stale_study(study_id, self._shown)
+        return created
 
-    def _get_trial(self, trial_id: int) -> FrozenTrial:
+    def _get_trial_or_none(self, trial_id: int) -> FrozenTrial | None:
         with self._read() as conn:
             row = conn.execute(sa.select(trials).where(trials.c.trial_id == trial_id)).first()
-        if row is None:
+        return None if row is None else _trial_record(row)
+
+    def _get_trial(self, trial_id: int) -> FrozenTrial:
+        found = self._get_trial_or_none(trial_id)
+        if found is None:
             raise StorageError(f"no trial with id {trial_id} in {self._shown}")
-        return _trial_record(row)
+        return found
 
     def update_trial(
         self, trial_id: int, *, expect: Sequence[TrialState] | None = None,
