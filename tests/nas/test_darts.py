@@ -16,17 +16,6 @@ OPS = ["none", "skip_connect", "conv_3x3"]
 SMALL = {"epochs": 2, "channels": 4, "n_cells": 1}
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    """Tiny models: one thread is faster than two on a busy machine (restored afterwards)."""
-    import torch
-
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
 @pytest.fixture(scope="module")
 def space() -> tc.Space:
     return tc.nas.cell_space(3, OPS)

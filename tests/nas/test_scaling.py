@@ -21,17 +21,6 @@ from tiaocan.nas.scaling import (
 BASE = CNNShape(depth=2, width=8, resolution=8)
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    """Tiny models: one thread is faster than two on a busy machine (restored afterwards)."""
-    import torch
-
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
 def test_every_grid_point_is_within_tolerance_of_the_target_in_measured_flops() -> None:
     points = compound_grid([1.0, 1.5, 2.0], [1.0, 1.2], base=BASE)
     assert points

@@ -17,17 +17,6 @@ A = {"edge_0_1": "conv_3x3", "edge_0_2": "skip_connect", "edge_1_2": "conv_3x3"}
 B = {"edge_0_1": "skip_connect", "edge_0_2": "conv_3x3", "edge_1_2": "none"}
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    """Tiny models: one thread is faster than two on a busy machine (restored afterwards)."""
-    import torch
-
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
 @pytest.fixture(scope="module")
 def trained() -> Supernet:
     net = Supernet(tc.nas.cell_space(3, OPS), channels=4)
