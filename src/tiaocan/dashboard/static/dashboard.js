@@ -68,15 +68,19 @@
     tr.appendChild(el("th", "note"));
     thead.appendChild(tr);
 
+    let tableRequest = 0;  // typing sends a request per key: only the latest one may draw
     async function loadTable() {
       const url = `/api/trials?study=${q}&offset=${s.offset}&limit=${s.limit}&sort=${encodeURIComponent(s.sort)}` +
         `&desc=${s.desc ? 1 : 0}&state=${encodeURIComponent(s.state)}&q=${encodeURIComponent(s.query)}`;
+      const mine = ++tableRequest;
       let page;
       try { page = await getJSON(url); } catch (e) {
+        if (mine !== tableRequest) return;
         const info = document.getElementById("page-info");
         info.textContent = String(e.message || e); info.className = "error";
         return;
       }
+      if (mine !== tableRequest) return;  // a later request was sent meanwhile
       document.getElementById("page-info").className = "";
       s.total = page.total;
       const rows = document.createDocumentFragment();
