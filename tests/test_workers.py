@@ -31,16 +31,21 @@ SCRIPT = textwrap.dedent(
     study = tc.create_study(name, space=space, storage=url, seed=7, load_if_exists=True,
                             sampler="grid" if mode == "grid" else "random", **options)
 
+    def mark(path):  # written whole, then renamed: the test never reads a half-written pid
+        with open(path + ".tmp", "w") as out:
+            out.write(str(os.getpid()))
+        os.replace(path + ".tmp", path)
+
     def objective(trial):
         for step in range(3):
             trial.report(trial.params["x"] + step, step=step)
         first = trial.number == 0 and "retry_of" not in trial.record.system_attrs
         if mode in ("kill", "pause") and first:
-            open(flag + ".pid", "w").write(str(os.getpid()))
+            mark(flag + ".pid")
             while not os.path.exists(flag + ".go"):  # the test kills or pauses us meanwhile
                 time.sleep(0.02)
         if mode == "hang-workers":
-            open(flag + f".{trial.number}", "w").write(str(os.getpid()))
+            mark(flag + f".{trial.number}")
             time.sleep(60)
         return trial.params["x"]
 
