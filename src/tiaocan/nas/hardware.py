@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from tiaocan.errors import ConfigError, check_int, require
+from tiaocan.nas._training import resolve_device
 
 __all__ = ["count_flops", "count_params", "measure", "measure_latency", "record"]
 
@@ -63,7 +64,7 @@ def measure_latency(model: Any, input_shape: Sequence[int], *, batch_size: int =
     if not isinstance(torch_dtype, torch.dtype) or not torch_dtype.is_floating_point:
         raise ConfigError(f"dtype must be a floating torch dtype name ('float32', 'float16', "
                           f"'bfloat16', ...), received {dtype!r}")
-    dev = _device(torch, device)
+    dev = resolve_device(device)
     previous_threads = torch.get_num_threads()
     if threads is not None:
         torch.set_num_threads(check_int("threads", threads, 1))
@@ -123,16 +124,6 @@ def _example(torch: Any, model: Any, input_shape: Sequence[int], batch: int) -> 
     dtype = first.dtype if first is not None else torch.float32
     device = first.device if first is not None else "cpu"
     return torch.zeros((batch, *shape), dtype=dtype, device=device)
-
-
-def _device(torch: Any, device: str) -> Any:
-    try:
-        dev = torch.device(device)
-    except (RuntimeError, TypeError):
-        raise ConfigError(f"device must be 'cpu', 'cuda' or 'cuda:N', received {device!r}") from None
-    if dev.type == "cuda" and not torch.cuda.is_available():
-        raise ConfigError(f"device={device!r} asked for, but torch sees no CUDA GPU")
-    return dev
 
 
 def _timed_passes(torch: Any, model: Any, x: Any, repeats: int, warmup: int, dev: Any) -> list[float]:
