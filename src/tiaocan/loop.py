@@ -32,6 +32,7 @@ from tiaocan.errors import (
     ConfigError,
     DuplicateTrialKeyError,
     GridExhaustedError,
+    StaleStudyError,
     StorageError,
     TrialPruned,
 )
@@ -349,6 +350,8 @@ def run_worker(study: Study, objective: Objective, tickets: Tickets, deadline: f
     """
     try:
         _work(study, objective, tickets, deadline, executor, on_trial)
+    except StaleStudyError as exc:  # deleted under this worker: one line that names the study
+        raise stale_run(study) from exc
     except KeyboardInterrupt:
         previous = signal.signal(signal.SIGINT, signal.SIG_IGN) if _main_thread() else None
         try:
@@ -360,6 +363,15 @@ def run_worker(study: Study, objective: Objective, tickets: Tickets, deadline: f
             if previous is not None:
                 signal.signal(signal.SIGINT, previous)
         raise
+
+
+def stale_run(study: Study) -> StaleStudyError:
+    """The one error of a run whose study was deleted (or deleted and re-created) under it."""
+    from tiaocan.storage import shown_url
+
+    return StaleStudyError(f"study {study.name!r} was deleted (or deleted and re-created) in "
+                           f"{shown_url(study.storage.url)} while this run worked on it: the run "
+                           "stopped and wrote nothing more; open the study again with load_study")
 
 
 def _work(study: Study, objective: Objective, tickets: Tickets, deadline: float | None,
@@ -432,12 +444,17 @@ def optimize(study: Study, objective: Objective, *, n_trials: int | None, timeou
         with progress, relay:
             executor.run(worker, n_workers)
             _run_queued_retries(study, objective, deadline, executor)
+    except StaleStudyError as exc:
+        raise stale_run(study) from exc
     finally:
         study._check_stale = True
         if watches:
             executor.on_worker_lost = None  # type: ignore[attr-defined]
-    fail_stale_trials(study, force=True)
-    relay.poll()  # trials failed just above reach the trackers too
+    try:
+        fail_stale_trials(study, force=True)
+        relay.poll()  # trials failed just above reach the trackers too
+    except StaleStudyError as exc:
+        raise stale_run(study) from exc
 
 
 class _NoTickets:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import multiprocessing as mp
 import os
+import pickle
 import signal
 import socket
 import threading
@@ -123,9 +124,11 @@ class ProcessExecutor:
         failures = []
         while not errors.empty():
             failures.append(errors.get())
+        for _, error in failures:  # a tiaocan error (a deleted study...) is already one clear line
+            if error is not None:
+                raise error
         if failures:
-            raise TiaocanError(f"{len(failures)} worker(s) failed; the first:\n{failures[0]}")
-
+            raise TiaocanError(f"{len(failures)} worker(s) failed; the first:\n{failures[0][0]}")
 
     def _start(self, worker: Callable[[int], None], index: int, errors: Any) -> Any:
         proc = self._ctx.Process(target=_child, args=(worker, index, errors), daemon=False)
@@ -161,6 +164,16 @@ def _child(worker: Callable[[int], None], index: int, errors: Any) -> None:
         worker(index)
     except KeyboardInterrupt:
         pass
-    except BaseException:
-        errors.put(traceback.format_exc())
+    except BaseException as exc:
+        errors.put((traceback.format_exc(), _portable(exc) if isinstance(exc, TiaocanError) else None))
         raise SystemExit(1) from None
+
+
+def _portable(exc: BaseException) -> BaseException | None:
+    """``exc`` if it survives pickling to the parent (the queue drops what does not, silently)."""
+    try:
+        pickle.loads(pickle.dumps(exc))
+    except Exception:
+        return None
+    exc.__traceback__ = None
+    return exc
