@@ -19,10 +19,14 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
 
 def cmd_dashboard(args: argparse.Namespace) -> int:
     from tiaocan.dashboard import serve
+    from tiaocan.dashboard.hosts import hosts_for
     from tiaocan.storage import get_storage, shown_url
 
     storage = get_storage(args.storage, must_exist=True)  # never creates a database
-    print(f"tiaocan dashboard of {shown_url(args.storage)} on http://{args.host}:{args.port}/ "
+    hosts_for(args.host, args.allow_host)  # a malformed --host/--allow-host: one line, before binding
+    bound = args.host.strip().strip("[]")
+    shown = f"[{bound}]" if ":" in bound else bound  # an IPv6 address in a URL has brackets
+    print(f"tiaocan dashboard of {shown_url(args.storage)} on http://{shown}:{args.port}/ "
           "(Ctrl-C stops)")
     serve(storage, host=args.host, port=args.port, allow_hosts=tuple(args.allow_host))
     return 0

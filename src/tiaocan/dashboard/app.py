@@ -55,11 +55,12 @@ def create_app(storage: str | Storage, prefetch: bool = True,
               Route("/api/plots", handlers.api_plots),
               Route("/static/{file}", handlers.static)]
     middleware = []
-    if allowed_hosts is not None:
+    if allowed_hosts is not None:  # our own check: IPv6 hosts compare alike on every starlette
         from starlette.middleware import Middleware
-        from starlette.middleware.trustedhost import TrustedHostMiddleware
 
-        middleware.append(Middleware(TrustedHostMiddleware, allowed_hosts=list(allowed_hosts)))
+        from tiaocan.dashboard.hosts import HostCheck
+
+        middleware.append(Middleware(HostCheck, allowed=list(allowed_hosts)))
     return Starlette(routes=routes, middleware=middleware, exception_handlers={
         StudyNotFoundError: _not_found, ConfigError: _bad_request,
         TiaocanError: _bad_request})  # a malformed database: its message, not a crash
@@ -349,4 +350,5 @@ def serve(storage: str | Storage, host: str = "127.0.0.1", port: int = 8080,
 
     uvicorn = require("uvicorn", "dashboard", "the dashboard")
     app = create_app(storage, allowed_hosts=hosts_for(host, allow_hosts))
-    uvicorn.run(app, host=host, port=port, log_level="warning")  # type: ignore[attr-defined]
+    uvicorn.run(app, host=host.strip().strip("[]"), port=port,  # type: ignore[attr-defined]
+                log_level="warning")  # ([::1] binds ::1)
