@@ -91,8 +91,18 @@ def test_second_order_with_no_parametric_op_is_a_clear_error() -> None:
     DARTS(space, order=1)  # first order is fine
 
 
+def test_alpha_stays_put_during_the_warm_up_epochs(space) -> None:
+    curves = darts_search(space, seed=0, warmup=1, **SMALL).user_attrs["alpha_curves"]
+    moved = darts_search(space, seed=0, **SMALL).user_attrs["alpha_curves"]
+    first = [points[0] for per_op in curves.values() for points in per_op.values()]
+    assert max(first) - min(first) < 1e-2  # α ~ 1e-3·N(0, 1): softmax ≈ 1/3 after warm-up
+    assert any(per_op[op][-1] != pytest.approx(per_op[op][0], abs=1e-4)
+               for per_op in curves.values() for op in per_op)  # α moves afterwards
+    assert curves != moved
+
+
 @pytest.mark.parametrize("bad", [{"order": 3}, {"guard": "pc-darts"}, {"epochs": 0},
-                                 {"device": "tpu"}])
+                                 {"device": "tpu"}, {"warmup": -1}, {"warmup": 15, "epochs": 15}])
 def test_bad_options_are_clear_errors(space, bad) -> None:
     with pytest.raises(tc.ConfigError):
         DARTS(space, **bad)

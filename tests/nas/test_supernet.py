@@ -106,6 +106,16 @@ def test_fair_sampling_trains_every_op_of_every_edge_on_each_batch() -> None:
     assert {n for n in before if ".ops." in n} <= moved
     with pytest.raises(tc.ConfigError, match="sampling must be"):
         net.train(epochs=1, sampling="greedy")
+    with pytest.raises(tc.ConfigError, match="schedule must be 'cosine' or 'constant'"):
+        net.train(epochs=1, schedule="step")
+
+
+def test_recalibration_sees_the_whole_training_set_by_default(trained) -> None:
+    n_batches = -(-len(trained.split.y_train) // 256)
+    trained.recalibrate(A)
+    assert int(trained.net.stem[1].num_batches_tracked) == n_batches
+    trained.recalibrate(A, n_batches=1)
+    assert int(trained.net.stem[1].num_batches_tracked) == 1
 
 
 def torch_equal(a, b) -> bool:

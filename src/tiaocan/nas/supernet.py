@@ -64,8 +64,12 @@ class Supernet:
                                  in_channels=self.split.in_channels).to(self.device)
 
     def train(self, *, epochs: int = 10, lr: float = 0.01, batch_size: int = 128,
-              seed: int = 0, sampling: str = "uniform") -> list[float]:
+              seed: int = 0, sampling: str = "uniform", schedule: str = "cosine") -> list[float]:
         """Train the shared weights (Adam); the mean loss per epoch.
+
+        ``schedule="cosine"`` anneals the learning rate to 0 over the training (as SPOS and
+        FairNAS do): the last steps move the shared weights little, so the ranking does not
+        depend on which paths happened to be drawn last; ``"constant"`` keeps ``lr``.
 
         ``sampling="uniform"``: SPOS, one uniformly drawn path per step. ``"fair"``: FairNAS's
         strict fairness (Chu, Zhang, Xu 2021, ICCV): each step draws a permutation of the
@@ -75,13 +79,19 @@ class Supernet:
         torch = require("torch", "nas", "the supernet")
         if sampling not in ("uniform", "fair"):
             raise ConfigError(f"sampling must be 'uniform' or 'fair', received {sampling!r}")
+        if schedule not in ("cosine", "constant"):
+            raise ConfigError(f"schedule must be 'cosine' or 'constant', received {schedule!r}")
         torch.manual_seed(seed)
         generator = torch.Generator().manual_seed(seed)
         optimizer = torch.optim.Adam(self.net.parameters(), lr=lr)
+        epochs = check_int("epochs", epochs, 1)
+        steps = epochs * -(-len(self.split.y_train) // check_int("batch_size", batch_size, 1))
+        annealing = torch.optim.lr_scheduler.CosineAnnealingLR(
+            optimizer, T_max=steps if schedule == "cosine" else 10**12)
         n_edges, n_ops = len(self.net.edge_names), len(self.ops)
         x, y = self.split.x_train, self.split.y_train
         losses = []
-        for _ in range(check_int("epochs", epochs, 1)):
+        for _ in range(epochs):
             self.net.train()
             total = 0.0
             for idx in batches(len(y), batch_size, generator):
@@ -97,6 +107,7 @@ class Supernet:
                     loss.backward()
                     total += float(loss.detach()) * len(idx) / len(paths)
                 optimizer.step()
+                annealing.step()
             losses.append(total / len(y))
         return losses
 
@@ -116,9 +127,11 @@ class Supernet:
 
         return Path()
 
-    def recalibrate(self, params: Mapping[str, Any], *, n_batches: int = 2,
+    def recalibrate(self, params: Mapping[str, Any], *, n_batches: int | None = None,
                     batch_size: int = 256) -> Any:
-        """Recompute every batch-norm statistic on training batches through this path only."""
+        """Recompute every batch-norm statistic on training batches through this path only
+        (``n_batches=None``: the whole training set, so the statistics are exact, not a
+        sample that adds its own noise to the ranking)."""
         torch = require("torch", "nas", "the supernet")
         path = self.path(params)
         norms = [m for m in self.net.modules() if isinstance(m, torch.nn.modules.batchnorm._BatchNorm)]
@@ -128,7 +141,8 @@ class Supernet:
         x = self.split.x_train
         path.train()
         with torch.no_grad():
-            for k in range(min(n_batches, -(-len(x) // batch_size))):
+            n_all = -(-len(x) // batch_size)
+            for k in range(n_all if n_batches is None else min(n_batches, n_all)):
                 path(x[k * batch_size:(k + 1) * batch_size].to(self.device))
         for bn in norms:
             bn.momentum = 0.1
