@@ -24,7 +24,9 @@ from tiaocan.nas.supernet import Supernet, oneshot_search
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--seeds", type=int, default=2)
+    parser.add_argument("--seeds", type=int, default=3)
+    parser.add_argument("--first-seed", type=int, default=0)
+    parser.add_argument("--metric", default="nll", choices=["nll", "accuracy"])
     parser.add_argument("--supernet-epochs", type=int, default=40)
     parser.add_argument("--n-trials", type=int, default=100)
     parser.add_argument("--top-k", type=int, default=5)
@@ -39,15 +41,15 @@ def main() -> None:
     split = digits_split(TRAINING["split_seed"])
     median = random_median(truth)
     rows = []
-    for seed in range(args.seeds):
+    for seed in range(args.first_seed, args.first_seed + args.seeds):
         start = time.perf_counter()
         supernet = Supernet(space, split, channels=TRAINING["channels"],
                             n_cells=TRAINING["n_cells"], device=args.device, seed=seed)
         supernet.train(epochs=args.supernet_epochs, seed=seed)
         train_s = time.perf_counter() - start
-        proxy = {g: supernet.evaluate(parse_genotype(g)) for g in truth}
+        proxy = {g: supernet.evaluate(parse_genotype(g), metric=args.metric) for g in truth}
         quality = ranking_quality(proxy, truth, baseline=params, k=10)
-        print(f"seed {seed}: supernet {train_s:.0f} s, all {len(proxy)} cells scored in "
+        print(f"seed {seed} ({args.metric} proxy): supernet {train_s:.0f} s, all {len(proxy)} cells scored in "
               f"{time.perf_counter() - start - train_s:.0f} s; Kendall tau {quality['kendall_tau']:.3f} "
               f"(parameter count {quality['baseline_kendall_tau']:.3f}), precision@10 "
               f"{quality['precision_at_k']:.2f} (parameter count {quality['baseline_precision_at_k']:.2f})",
@@ -58,7 +60,7 @@ def main() -> None:
                                     top_k=args.top_k, retrain_epochs=TRAINING["epochs"],
                                     channels=TRAINING["channels"], n_cells=TRAINING["n_cells"],
                                     name=f"{label}-{seed}", seed=seed, device=args.device,
-                                    supernet=supernet)
+                                    supernet=supernet, metric=args.metric)
             result.search.set_user_attr("ranking", quality)
             best = result.retrain.best_trial
             g = genotype(best.params)

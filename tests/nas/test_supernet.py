@@ -110,6 +110,20 @@ def test_fair_sampling_trains_every_op_of_every_edge_on_each_batch() -> None:
         net.train(epochs=1, schedule="step")
 
 
+def test_the_loss_proxy_is_minus_the_validation_cross_entropy(trained) -> None:
+    import torch
+
+    path = trained.recalibrate(A)
+    path.eval()
+    with torch.no_grad():
+        loss = torch.nn.functional.cross_entropy(path(trained.split.x_valid), trained.split.y_valid)
+    assert trained.evaluate(A, metric="nll") == pytest.approx(-float(loss), rel=1e-5)
+    with pytest.raises(tc.ConfigError, match="metric must be 'accuracy' or 'nll'"):
+        trained.evaluate(A, metric="f1")
+    with pytest.raises(tc.ConfigError, match="metric must be 'accuracy' or 'nll'"):
+        oneshot_search(tc.nas.cell_space(3, OPS), supernet=trained, metric="f1")
+
+
 def test_recalibration_sees_the_whole_training_set_by_default(trained) -> None:
     n_batches = -(-len(trained.split.y_train) // 256)
     trained.recalibrate(A)

@@ -12,7 +12,8 @@ from typing import Any
 
 from tiaocan.errors import ConfigError, require
 
-__all__ = ["Split", "accuracy", "batches", "digits_split", "resolve_device", "train_epoch"]
+__all__ = ["Split", "accuracy", "batches", "digits_split", "mean_loss", "resolve_device",
+           "train_epoch"]
 
 
 @dataclass(frozen=True)
@@ -95,3 +96,16 @@ def accuracy(model: Any, x: Any, y: Any, *, device: Any, batch_size: int = 512) 
             out = model(x[start:start + batch_size].to(device))
             correct += int((out.argmax(1).cpu() == y[start:start + batch_size]).sum())
     return correct / max(len(y), 1)
+
+
+def mean_loss(model: Any, x: Any, y: Any, *, device: Any, batch_size: int = 512) -> float:
+    """Mean cross-entropy of ``model`` in eval mode."""
+    torch = require("torch", "nas", "architecture search")
+    model.eval()
+    total = 0.0
+    with torch.no_grad():
+        for start in range(0, len(y), batch_size):
+            out = model(x[start:start + batch_size].to(device))
+            total += float(torch.nn.functional.cross_entropy(
+                out.cpu(), y[start:start + batch_size], reduction="sum"))
+    return total / max(len(y), 1)
