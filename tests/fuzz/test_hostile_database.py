@@ -43,7 +43,11 @@ def _attr_values() -> Any:
 
 
 @pytest.fixture(scope="module")
-def pristine(tmp_path_factory: pytest.TempPathFactory) -> bytes:
+def pristine(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A small study's database file, one file (no WAL), that each example copies.
+
+    A path, not the bytes: hypothesis prints the test's arguments, and 200 kB of bytes made
+    it warn (an error in the suite) in a long run."""
     path = tmp_path_factory.mktemp("pristine") / "good.db"
     url = f"sqlite:///{path}"
     study = tc.create_study("s", space=tc.Space(x=tc.Float(0, 1), c=tc.Categorical(["a", "b"])),
@@ -56,12 +60,12 @@ def pristine(tmp_path_factory: pytest.TempPathFactory) -> bytes:
         return trial.params["x"]
 
     study.optimize(objective, n_trials=3)
-    copy = path.with_name("copy.db")  # one file, no WAL: a byte string each example starts from
+    copy = path.with_name("copy.db")
     with sqlite3.connect(path) as src, sqlite3.connect(copy) as dst:
         src.backup(dst)
         dst.execute("PRAGMA journal_mode=DELETE")
     study.storage.close()
-    return copy.read_bytes()
+    return copy
 
 
 def _corrupt(path: Path, table: str, column: str, text: str, attr: tuple[str, Any] | None) -> None:
@@ -124,13 +128,13 @@ def _dashboard(url: str) -> list[str]:
 
 @settings(max_examples=examples(6), deadline=None, suppress_health_check=list(HealthCheck))
 @given(field=st.sampled_from(FIELDS), text=texts, attr=st.one_of(st.none(), _attr_values()))
-def test_hostile_database(pristine: bytes, tmp_path_factory: pytest.TempPathFactory,
+def test_hostile_database(pristine: Path, tmp_path_factory: pytest.TempPathFactory,
                           capsys: pytest.CaptureFixture[str], field: tuple[str, str], text: str,
                           attr: tuple[str, Any] | None) -> None:
     pytest.importorskip("starlette")
     tmp = tmp_path_factory.mktemp("hostile")
     path = tmp / "hostile.db"
-    path.write_bytes(pristine)
+    path.write_bytes(pristine.read_bytes())
     _corrupt(path, *field, text, attr if field == ("tiaocan_studies", "attrs") else None)
     before = _dump(path)
     with no_process_spawned() as spawned:
@@ -144,10 +148,10 @@ def test_hostile_database(pristine: bytes, tmp_path_factory: pytest.TempPathFact
     tally("hostile database: rows changed", "0")
 
 
-def test_the_popen_sampler_runs_nothing(pristine: bytes, tmp_path: Path,
+def test_the_popen_sampler_runs_nothing(pristine: Path, tmp_path: Path,
                                         capsys: pytest.CaptureFixture[str]) -> None:
     path = tmp_path / "popen.db"
-    path.write_bytes(pristine)
+    path.write_bytes(pristine.read_bytes())
     _corrupt(path, "tiaocan_studies", "attrs", "", ("sampler", POPEN))
     _corrupt(path, "tiaocan_studies", "attrs", "", ("scheduler", POPEN))
     with no_process_spawned() as spawned:
