@@ -29,7 +29,9 @@ class Problem:
         optimum: the known minimum value, or None (regret is then taken against the best
             value any optimizer found in the same run).
         optimum_x: a configuration reaching it, where known.
-        kind: ``"synthetic"``, ``"mixed"`` or ``"real"``.
+        kind: ``"synthetic"``, ``"mixed"``, ``"real"``, ``"tabular"``... (the space's shape).
+        noise: standard deviation of Gaussian noise the harness adds to each evaluation
+            (regret is still measured on the noiseless value).
     """
 
     name: str
@@ -39,6 +41,7 @@ class Problem:
     optimum_x: Mapping[str, Any] | None = None
     kind: str = "synthetic"
     tags: tuple[str, ...] = field(default=())
+    noise: float = 0.0
 
     def __call__(self, x: Mapping[str, Any]) -> float:
         return float(self.f(x))

@@ -22,7 +22,7 @@ import argparse
 import logging
 from pathlib import Path
 
-from benchmarks.problems import REDUCED, SUITE
+from benchmarks.problems import BROAD, REDUCED, SUITE
 from benchmarks.samplers.overhead import measure_overhead
 from benchmarks.samplers.peers import OPTIMIZERS
 from benchmarks.samplers.report import (
@@ -43,6 +43,10 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--seeds", type=int, default=10)
     ap.add_argument("--problems", nargs="*", default=None, help=f"default: all of {SUITE}")
     ap.add_argument("--reduced", action="store_true", help=f"problems {REDUCED}, without {SLOW}")
+    ap.add_argument("--suite", choices=["classic", "broad"], default="classic",
+                    help=f"broad: {len(BROAD)} problems (python -m benchmarks.samplers.broad reports on it)")
+    ap.add_argument("--seed-start", type=int, default=0, help="run seeds seed-start..seeds-1 only")
+    ap.add_argument("--runs", type=Path, default=None, help="runs file (default: OUT/runs.json)")
     ap.add_argument("--optimizers", nargs="*", default=None, help=f"default: all of {list(OPTIMIZERS)}")
     ap.add_argument("--skip", nargs="*", default=[], help="optimizers to leave out")
     ap.add_argument("--overhead-sizes", nargs="*", type=int, default=[100, 500, 1000])
@@ -56,12 +60,13 @@ def main(argv: list[str] | None = None) -> None:
     import torch  # Optuna's GPSampler: one thread, like everyone else
 
     torch.set_num_threads(1)
-    problems = args.problems or (REDUCED if args.reduced else SUITE)
+    problems = args.problems or (REDUCED if args.reduced else BROAD if args.suite == "broad" else SUITE)
     skip = set(args.skip) | (set(SLOW) if args.reduced else set())
     optimizers = [o for o in (args.optimizers or list(OPTIMIZERS)) if o not in skip]
     args.out.mkdir(parents=True, exist_ok=True)
-    runs = (load_runs(args.out / "runs.json") if args.report_only else
-            run_all(problems, optimizers, args.seeds, args.budget, args.out / "runs.json",
+    runs_path = args.runs or args.out / "runs.json"
+    runs = (load_runs(runs_path) if args.report_only else
+            run_all(problems, optimizers, range(args.seed_start, args.seeds), args.budget, runs_path,
                     resume=not args.fresh))
     runs = {k: v for k, v in runs.items() if k.split("/")[0] in problems and k.split("/")[1] in optimizers
             and int(k.split("/")[2]) < args.seeds}
