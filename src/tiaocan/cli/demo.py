@@ -13,15 +13,17 @@ from typing import Any
 
 
 def register(sub: Any, common: argparse.ArgumentParser) -> None:
+    from tiaocan.cli import positive_float, positive_int
+
     p = sub.add_parser("demo", parents=[common], help="tune a real model on a bundled dataset")
     p.add_argument("--dataset", default="bbc", choices=["bbc", "bbc-articles", "digits"],
                    help="bbc: BBC News headline + lead paragraph (default); bbc-articles: the "
                         "full articles; digits: 8x8 images")
-    p.add_argument("--timeout", type=float, default=150.0,
+    p.add_argument("--timeout", type=positive_float, default=150.0,
                    help="seconds of tuning (default 150; the whole demo takes under 5 minutes)")
-    p.add_argument("--n-trials", type=int, default=None, help="stop after this many trials")
-    p.add_argument("--n-workers", type=int, default=2)
-    p.add_argument("--max-epochs", type=int, default=None,
+    p.add_argument("--n-trials", type=positive_int, default=None, help="stop after this many trials")
+    p.add_argument("--n-workers", type=positive_int, default=2)
+    p.add_argument("--max-epochs", type=positive_int, default=None,
                    help="the epoch fidelity's maximum (default 9)")
     p.add_argument("--seed", type=int, default=0)
     p.set_defaults(func=cmd_demo)

@@ -18,12 +18,14 @@ from tiaocan.viz.meta import metric_names
 
 
 def register(sub: Any, common: argparse.ArgumentParser) -> None:
+    from tiaocan.cli import positive_int
+
     p = sub.add_parser("studies", parents=[common], help="list the studies in a storage")
     p.set_defaults(func=cmd_studies)
     p = sub.add_parser("trials", parents=[common], help="list a study's trials")
     p.add_argument("study")
     p.add_argument("--state", choices=[s.value for s in TrialState], help="only this state")
-    p.add_argument("--limit", type=int, default=None, help="only the last N trials")
+    p.add_argument("--limit", type=positive_int, default=None, help="only the last N trials")
     p.set_defaults(func=cmd_trials)
     p = sub.add_parser("best", parents=[common], help="the best trial (the Pareto front)")
     p.add_argument("study")

@@ -7,10 +7,12 @@ from typing import Any
 
 
 def register(sub: Any, common: argparse.ArgumentParser) -> None:
+    from tiaocan.cli import positive_int
+
     p = sub.add_parser("report", parents=[common], help="write a study's HTML report")
     p.add_argument("study")
     p.add_argument("-o", "--output", default="report.html", help="file to write (default report.html)")
-    p.add_argument("--top", type=int, default=50, help="best trials listed (default 50)")
+    p.add_argument("--top", type=positive_int, default=50, help="best trials listed (default 50)")
     p.set_defaults(func=cmd_report)
 
 

@@ -38,10 +38,12 @@ _KEYS = {"objective", "study", "storage", "sampler", "scheduler", "direction", "
 
 
 def register(sub: Any, common: argparse.ArgumentParser) -> None:
+    from tiaocan.cli import positive_int
+
     p = sub.add_parser("run", parents=[common], help="run a study described in a YAML file")
     p.add_argument("spec", help="the YAML file")
-    p.add_argument("--n-trials", type=int, help="override n_trials")
-    p.add_argument("--n-workers", type=int, help="override n_workers")
+    p.add_argument("--n-trials", type=positive_int, help="override n_trials")
+    p.add_argument("--n-workers", type=positive_int, help="override n_workers")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_run, storage=None)
 

@@ -23,11 +23,13 @@ __all__ = ["register"]
 
 
 def register(sub: Any, common: argparse.ArgumentParser) -> None:
+    from tiaocan.cli import positive_float, positive_int
+
     p = sub.add_parser("worker", parents=[common], help="join a study and run its trials")
     p.add_argument("--study", required=True, help="the study's name")
     p.add_argument("--objective", help="module:function (stored with the study when given)")
-    p.add_argument("--n-trials", type=int, help="store the study's shared budget of configurations")
-    p.add_argument("--timeout", type=float, help="store the study's shared deadline, in seconds from now")
+    p.add_argument("--n-trials", type=positive_int, help="store the study's shared budget of configurations")
+    p.add_argument("--timeout", type=positive_float, help="store the study's shared deadline, in seconds from now")
     p.set_defaults(func=cmd_worker)
     s = sub.add_parser("stop", parents=[common], help="stop every worker of a study after its trial")
     s.add_argument("study")
