@@ -113,18 +113,23 @@ def shape_section(curves: dict, problems: list[str], evals: int) -> str:
     return "\n".join(lines) + "\n"
 
 
-def load(results: Path = RESULTS) -> dict[str, dict[str, np.ndarray]]:
+def load(results: Path = RESULTS, seeds: int = 3) -> dict[str, dict[str, np.ndarray]]:
+    """Curves of seeds 0..seeds-1; a run in ``broad_runs.json`` replaces the same key in
+    ``runs.json`` (tiaocan's GP and auto rerun at the commit measured)."""
     runs = {**load_runs(results / "runs.json"), **load_runs(results / "broad_runs.json")}
-    runs = {k: v for k, v in runs.items() if k.split("/")[0] in BROAD}
+    runs = {k: v for k, v in runs.items() if k.split("/")[0] in BROAD and int(k.split("/")[2]) < seeds}
     return regret_curves(runs)
 
 
 def main(argv: list[str] | None = None) -> str:
     ap = argparse.ArgumentParser(prog="python -m benchmarks.samplers.broad", description=__doc__.split("\n")[0])
     ap.add_argument("--results", type=Path, default=RESULTS)
+    ap.add_argument("--seeds", type=int, default=3, help="seeds 0..n-1 of every problem")
+    ap.add_argument("--cost", action="store_true",
+                    help="also measure auto's cost rule on a 10 ms objective (a minute or two)")
     ap.add_argument("--note", default="", help="a line added under the title (e.g. the commit measured)")
     args = ap.parse_args(argv)
-    curves = load(args.results)
+    curves = load(args.results, args.seeds)
     shown = [p for p in BROAD if p not in HELD_OUT]
     parts = [f"# Broad suite: {len(BROAD)} problems\n", args.note + "\n" if args.note else "",
              ("Median regret of the seeds stored (see the counts below); ranks by median regret, "
@@ -143,6 +148,11 @@ def main(argv: list[str] | None = None) -> str:
     parts.append("## Evidence for auto's rules: tiaocan's samplers by space shape, 50 evaluations "
                  "(problems shown)\n\n" + shape_section(curves, shown, 50))
     parts.append("## Same, at 25 evaluations\n\n" + shape_section(curves, shown, 25))
+    if args.cost:
+        from benchmarks.samplers.auto_cost import measure_auto_cost
+
+        parts.append("## auto's cost rule: a 10 ms objective, 500 trials (wall-clock, this machine's "
+                     "load)\n\n" + measure_auto_cost(500, 10.0) + "\n")
     report = "\n".join(parts)
     (args.results / "broad.md").write_text(report)
     print(report)
