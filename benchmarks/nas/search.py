@@ -133,6 +133,8 @@ def main() -> None:
     parser.add_argument("--methods", default=",".join(METHODS))
     parser.add_argument("--pareto", action="store_true", help="accuracy vs latency")
     parser.add_argument("--processes", type=int, default=2)
+    parser.add_argument("--name", default=None,
+                        help="results file stem (default: search-TABLE[-pareto])")
     args = parser.parse_args()
     methods = [m for m in args.methods.split(",") if m]
     peer_seeds = args.peer_seeds if args.peer_seeds is not None else args.seeds
@@ -154,17 +156,17 @@ def main() -> None:
     lines = _report(table, results, seconds, args)
     print("\n".join(lines))
     RESULTS.mkdir(parents=True, exist_ok=True)
-    tag = f"{args.table}{'-pareto' if args.pareto else ''}"
-    (RESULTS / f"search-{tag}.md").write_text("\n".join(lines) + "\n")
-    (RESULTS / f"search-{tag}.json").write_text(json.dumps(
+    stem = args.name or f"search-{args.table}{'-pareto' if args.pareto else ''}"
+    (RESULTS / f"{stem}.md").write_text("\n".join(lines) + "\n")
+    (RESULTS / f"{stem}.json").write_text(json.dumps(
         {"args": vars(args), "seconds": seconds, "scores": results}, separators=(",", ":")))
 
 
 def _report(table: Table, results: dict[str, Any], seconds: dict[str, float], args: Any) -> list[str]:
     n = args.queries
     if args.pareto:
-        lines = [f"accuracy vs latency on {table.name}: hypervolume / true front's after {n} "
-                 "queries", "", "| method | seeds | median HV ratio | 10th pct | s/seed |",
+        lines = [(f"accuracy vs latency on {table.name}: hypervolume / true front's after {n} "
+                  "queries"), "", "| method | seeds | median HV ratio | 10th pct | s/seed |",
                  "|---|---|---|---|---|"]
         for m, runs in results.items():
             r = [scores[0] for scores in runs] or [float("nan")]
@@ -173,8 +175,8 @@ def _report(table: Table, results: dict[str, Any], seconds: dict[str, float], ar
         return lines
     points = [c for c in CHECKPOINTS if c <= n]
     head = " | ".join(f"regret@{c} | ≤0.3@{c}" for c in points)
-    lines = [f"{table.name}: median regret (accuracy points below the best mean {table.best:.2f}) "
-             "and share of seeds within 0.3 points", "",
+    lines = [(f"{table.name}: median regret (accuracy points below the best mean {table.best:.2f}) "
+              "and share of seeds within 0.3 points"), "",
              f"| method | seeds | {head} | s/seed |", "|---|---|" + "---|---|" * len(points) + "---|"]
     for m, runs in results.items():
         cells = []
