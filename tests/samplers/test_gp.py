@@ -95,3 +95,27 @@ def test_converges_to_the_incumbents_optimum_beyond_a_coarse_grid():
     study.optimize(lambda t: float(sum((t.params[f"x{i}"] - c) ** 2 for i, c in enumerate(centre))),
                    n_trials=30, show_progress=False)
     assert study.best_value < 1e-3  # 3e-3 with the old 0.01 exclusion radius
+
+
+def test_prior_mean_sits_among_the_worse_losses():
+    """Unexplored regions look mediocre (the upper quartile), not average: order is kept and the
+    best observed loss stays the lowest, so EI's incumbent is unchanged."""
+    from tiaocan.samplers.gp import pessimistic_centre
+
+    y = warp_losses(np.array([3.0, -1.0, 0.5, 2.0, 10.0, 0.0, 1.5, 4.0]))
+    c = pessimistic_centre(y)
+    assert np.array_equal(np.argsort(c), np.argsort(y))
+    assert np.isclose(np.percentile(c, 75), 0.0) and np.count_nonzero(c > 0) == 2
+    assert np.allclose(np.diff(c), np.diff(y))
+
+
+def test_one_seed_reproduces_the_study():
+    space = tc.Space(x=tc.Float(-2, 2), n=tc.Int(0, 6), c=tc.Categorical([1, 2, 4, 8]))
+
+    def run() -> list:
+        study = tc.create_study(space=space, sampler=GPSampler(), seed=5, storage=":memory:")
+        study.optimize(lambda t: (t.params["x"] - 0.5) ** 2 + abs(t.params["n"] - 2) + t.params["c"],
+                       n_trials=14, show_progress=False)
+        return [t.params for t in study.trials]
+
+    assert run() == run()

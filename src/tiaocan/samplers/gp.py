@@ -8,9 +8,10 @@ References:
     Knowles (2006). ParEGO (random Chebyshev scalarisations for several objectives).
 
 The sampler turns the history into unit-cube arrays (categories as indices), warps the losses
-(robust standardisation, log-compressed bad tail), fits the GP (numerics in
-``tiaocan._numeric.gp``) and maximises LogEI (``tiaocan._numeric.acquisition``). Trials still
-running are added at the posterior mean ("kriging believer"), which removes their
+(robust standardisation, log-compressed bad tail, the prior mean at the upper quartile), fits
+the GP (numerics in ``tiaocan._numeric.gp``) and maximises LogEI
+(``tiaocan._numeric.acquisition``). Trials still running are added at the worse of their
+posterior mean and the upper quartile (a pessimistic "kriging believer"), which removes their
 uncertainty so parallel workers do not propose the same point. Cost is bounded by fitting
 the hyperparameters on at most ``max_fit_points`` trials (the best half, the rest spread).
 """
@@ -32,7 +33,7 @@ from tiaocan.samplers.sobol import SobolSampler
 from tiaocan.space import Space
 from tiaocan.trial import TrialState
 
-__all__ = ["GPSampler", "warp_losses"]
+__all__ = ["GPSampler", "pessimistic_centre", "warp_losses"]
 
 
 class GPSampler:
@@ -113,15 +114,19 @@ class GPSampler:
         layout = ordinal_layout(space, self._cache.layout(space))
         x = self._inputs(layout, self._cache.rows(space, complete))
         losses = history_losses(history, complete)  # infeasible trials rank last
-        y = warp_losses(_scalarise(losses, rng) if losses.shape[1] > 1 else losses[:, 0])
+        y = pessimistic_centre(warp_losses(_scalarise(losses, rng) if losses.shape[1] > 1
+                                           else losses[:, 0]))
         keep = _subset(y, self.max_points)
         fit = _subset(y[keep], self.max_fit_points)
         gp = fit_gp(x[keep], y[keep], layout_cats(layout) > 0, fit_x=x[keep][fit], fit_y=y[keep][fit])
         running = [t for t in history.trials if t.state is TrialState.RUNNING and t.params]
         avoid = x
-        if running:  # kriging believer: pending points at their posterior mean
+        if running:  # kriging believer, pessimistic: pending points at their posterior mean
             xp = self._inputs(layout, self._cache.rows(space, running))
-            gp = gp.condition_on(xp, gp.posterior(xp)[0])
+            # believed no better than the upper quartile (0 after pessimistic_centre), a
+            # constant liar (Ginsbourger et al. 2010): a pending point believed good keeps EI
+            # high right beside it (EI = best - mean there) and workers crowd around it
+            gp = gp.condition_on(xp, np.maximum(gp.posterior(xp)[0], 0.0))
             avoid = np.vstack([x, xp])
         return gp, x, y, avoid, layout
 
@@ -205,6 +210,22 @@ def warp_losses(y: np.ndarray) -> np.ndarray:
     z = np.where(z > 2.0, 2.0 + np.log1p(np.maximum(z - 2.0, 0.0)), z)  # outliers count less
     sd = float(np.std(z)) or 1.0
     return np.asarray((z - z.mean()) / sd)
+
+
+def pessimistic_centre(y: np.ndarray, quantile: float = 75.0) -> np.ndarray:
+    """``y`` shifted so that the GP's zero prior mean sits at its upper quartile.
+
+    Far from the data the posterior reverts to the prior mean; at the average loss, the
+    unexplored corners of the cube keep a large EI and soak up proposals (on Hartmann-6 a
+    third of them went to corners while the run sat in the local optimum). A prior mean among
+    the worse losses makes the unknown look mediocre, so EI goes to the regions the data call
+    promising, near and far from the incumbent (gp_vs_optuna: Hartmann-6, Rastrigin-10 and the
+    ordinal grid all improved, 20 seeds).
+
+    >>> float(np.percentile(pessimistic_centre(np.arange(5.0)), 75))
+    0.0
+    """
+    return np.asarray(y - np.percentile(y, quantile))
 
 
 def _scalarise(losses: np.ndarray, rng: np.random.Generator) -> np.ndarray:
