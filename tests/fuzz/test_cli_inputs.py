@@ -142,3 +142,96 @@ def test_dashboard_query_strings(dashboard_url: str, route: str, query: dict[str
     if "html" in response.headers.get("content-type", ""):
         assert _MARK not in response.text  # user text is escaped, never echoed as a tag
     tally("dashboard queries", "result" if response.status_code == 200 else "clean error")
+
+
+# Mutations of a valid spec: each example applies one to three of them.
+MODULES = {
+    "obj": "CONST = 3\ndef f(trial):\n    return float(trial.params['x']) + trial.params['k']\n",
+    "bad_syntax": "def f(trial):\n    return (\n",
+    "bad_import": "import tiaocan_no_such_module\ndef f(trial):\n    return 0.0\n",
+    "raises": "raise RuntimeError('refusing to import')\n",
+}
+GOOD = {"objective": "obj:f", "n_trials": 2, "seed": 0, "sampler": "random",
+        "direction": "minimize",
+        "space": {"x": {"type": "float", "low": 0, "high": 1},
+                  "k": {"type": "int", "low": 1, "high": 4},
+                  "c": {"type": "categorical", "choices": ["a", "b"]}}}
+wrong_types = st.sampled_from([None, "text", 1.5, -1, 0, [], {}, [1, 2], {"a": 1}, True,
+                               float("nan"), 10**400, "1e999"])
+mutations = st.one_of(
+    st.tuples(st.just("set"), st.sampled_from(sorted(GOOD)), wrong_types),
+    st.tuples(st.just("drop"), st.sampled_from(sorted(GOOD)), st.none()),
+    st.tuples(st.just("set"), st.sampled_from(["bogus", "Objective", "n_trial", "storage"]),
+              wrong_types),
+    st.tuples(st.just("set"), st.just("direction"),
+              st.sampled_from(["min", "MAXIMIZE", "", 1, ["minimize"], "minimise"])),
+    st.tuples(st.just("set"), st.just("directions"),
+              st.sampled_from(["minimize", ["minimize", "up"], [], ["maximize", "minimize"], [1]])),
+    st.tuples(st.just("set"), st.sampled_from(["sampler", "scheduler"]),
+              st.sampled_from(["tpe2", "subprocess.Popen", "os:system", 3, {"name": "tpe"},
+                               "gp", "hyperband", "median", "", ["tpe"]])),
+    st.tuples(st.just("set"), st.just("objective"),
+              st.sampled_from(["bad_syntax:f", "bad_import:f", "raises:f", "obj:nope", "obj:CONST",
+                               "obj", ":f", "obj:", "no_such_module_xyz:f", "os:system"])),
+    st.tuples(st.just("param"), st.sampled_from(["x", "k", "c"]),
+              st.tuples(st.sampled_from(["type", "low", "high", "step", "log", "choices", "when",
+                                         "bogus"]), st.one_of(wrong_types, st.just("<drop>")))),
+)
+
+
+def _mutated(changes: list[tuple[str, str, Any]]) -> dict[str, Any]:
+    spec = {**GOOD, "space": {k: dict(v) for k, v in GOOD["space"].items()}}
+    for kind, key, value in changes:
+        if kind == "drop":
+            spec.pop(key, None)
+        elif kind == "set":
+            spec[key] = value
+        elif isinstance(spec.get("space"), dict) and isinstance(spec["space"].get(key), dict):
+            field, new = value
+            if new == "<drop>":
+                spec["space"][key].pop(field, None)
+            else:
+                spec["space"][key][field] = new
+    return spec
+
+
+def _rows(path: Path) -> dict[str, list[tuple[Any, ...]]]:
+    import sqlite3
+
+    with sqlite3.connect(path) as con:
+        tables = [r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")]
+        return {t: sorted(map(repr, con.execute(f"SELECT * FROM {t}"))) for t in tables}
+
+
+@settings(max_examples=examples(25), deadline=None, suppress_health_check=list(HealthCheck))
+@given(changes=st.lists(mutations, min_size=1, max_size=3))
+def test_mutated_specs(changes: list[tuple[str, str, Any]], tmp_path_factory: pytest.TempPathFactory,
+                       capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp = tmp_path_factory.mktemp("mutated")
+    for name, text in MODULES.items():
+        (tmp / f"{name}.py").write_text(text)
+        monkeypatch.delitem(sys.modules, name, raising=False)
+    monkeypatch.setattr(sys, "path", list(sys.path))
+    spec = _mutated(changes)
+    (tmp / "spec.yaml").write_text(yaml.safe_dump(spec, allow_unicode=True), encoding="utf-8")
+    db = tmp / "r.db"
+    other = tc.create_study("other", space=tc.Space(x=tc.Float(0, 1)), storage=f"sqlite:///{db}")
+    other.optimize(lambda t: t.params["x"], n_trials=1)
+    other.storage.close()
+    before = _rows(db)
+    # --n-trials: a spec without n_trials (a mutation) runs until Ctrl-C
+    code = main(["run", str(tmp / "spec.yaml"), "--storage", f"sqlite:///{db}", "--no-progress",
+                 "--n-trials", "2"])
+    _one_error_line(code, capsys.readouterr().err)
+    after = _rows(db)
+    if code == 2:
+        assert after == before, changes  # a refused spec stores nothing
+        tally("mutated specs", "clean error, nothing stored")
+        return
+    url = f"sqlite:///{db}"
+    kept = tc.load_study("other", storage=url, sampler="random")
+    assert [t.values for t in kept.trials] == [t.values for t in other.trials]
+    for record in tc.list_studies(url):
+        study = tc.load_study(record.name, storage=url, sampler="random")
+        assert study.get_trials([tc.TrialState.RUNNING]) == []
+    tally("mutated specs", "stored result")

@@ -134,9 +134,24 @@ def fidelity_from_spec(raw: Any, path: str) -> Fidelity | None:
     return Fidelity(raw["name"], raw["low"], raw["high"])
 
 
+def check_budget(spec: dict[str, Any], path: str) -> None:
+    """n_trials, n_workers and timeout checked before the study is created: a refused spec
+    stores nothing."""
+    for key in ("n_trials", "n_workers"):
+        value = spec.get(key)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
+            raise UserError(f"{path}: {key} must be a positive int, received {value!r:.80}")
+    value = spec.get("timeout")
+    if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))
+                              or not 0 < value < float("inf")):
+        raise UserError(f"{path}: timeout must be a positive number of seconds, received "
+                        f"{value!r:.80}")
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     spec = load_spec(args.spec)
     space = space_from_spec(spec["space"], args.spec)
+    check_budget(spec, args.spec)
     objective = load_objective(spec["objective"], args.spec)
     storage = args.storage or spec.get("storage") or DEFAULT_STORAGE
     study = create_study(
