@@ -20,7 +20,8 @@ def test_all_covers_every_feature_extra_but_torch() -> None:
     included = set(re.fullmatch(r"tiaocan\[(.*)\]", line).group(1).split(","))  # type: ignore[union-attr]
     bridges = {"optuna", "lightning", "huggingface", "xgboost", "lightgbm", "wandb"}
     heavy = {"torch", "nas"}  # torch: the README shows "tiaocan[all,torch]"
-    assert included == set(extras) - {"all", "test"} - bridges - heavy
+    tooling = {"all", "test", "bench"}  # not features: the suite's and the benchmarks' needs
+    assert included == set(extras) - tooling - bridges - heavy
     assert {"tensorboard", "mlflow"} <= included
 
 

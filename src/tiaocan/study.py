@@ -20,7 +20,14 @@ import numpy as np
 from tiaocan import loop
 from tiaocan._numeric.pareto import non_dominated_mask
 from tiaocan.constraints import check_function, is_feasible
-from tiaocan.errors import ConfigError, DuplicateStudyError, UnregisteredClassError, check_int
+from tiaocan.errors import (
+    ConfigError,
+    DuplicateStudyError,
+    StaleStudyError,
+    StudyNotFoundError,
+    UnregisteredClassError,
+    check_int,
+)
 from tiaocan.executors.base import Executor
 from tiaocan.fidelity import Fidelity
 from tiaocan.samplers import describe, get_sampler, rebuild
@@ -250,7 +257,13 @@ class Study:
     def reopen(self) -> Study:
         """The same study over a fresh connection (for a worker process)."""
         storage = get_storage(self.storage.url) if self.storage.url != ":memory:" else self.storage
-        return Study(storage, storage.get_study(self.name), self.sampler, self.scheduler,
+        try:
+            record = storage.get_study(self.name)
+        except StudyNotFoundError as exc:  # deleted between the run's start and this worker's
+            raise StaleStudyError(f"study {self.name!r} was deleted under this run") from exc
+        if record.study_id != self.study_id:  # re-created under the same name: not this run's
+            raise StaleStudyError(f"study {self.name!r} was re-created under this run")
+        return Study(storage, record, self.sampler, self.scheduler,
                      max_retries=self.max_retries, heartbeat_interval=self.heartbeat_interval,
                      heartbeat_grace=self.heartbeat_grace, constraints=self.constraints,
                      precheck=self.precheck)

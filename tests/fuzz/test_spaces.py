@@ -34,9 +34,30 @@ numbers = st.one_of(
 steps = st.one_of(st.none(), numbers, st.sampled_from([1e-9, 1e-12, 0.1, 5e-324]))
 
 
+def _plausible(draw: st.DrawFn, kind: str) -> Any:
+    """A parameter a user would write (ordered bounds, modest steps): half the examples, so
+    that most spaces reach the samplers instead of being refused."""
+    if kind == "float":
+        low, high = sorted(draw(st.lists(st.floats(-1e6, 1e6), min_size=2, max_size=2,
+                                          unique=True)))
+        log = low > 0 and draw(st.booleans())
+        step = None if log else draw(st.sampled_from([None, 1e-9, 1e-3, 0.5, (high - low) / 3]))
+        return lambda: tc.Float(low, high, log=log, step=step)
+    if kind == "int":
+        low, high = sorted(draw(st.lists(st.integers(-1000, 10**6), min_size=2, max_size=2,
+                                          unique=True)))
+        log = low > 0 and draw(st.booleans())
+        return lambda: tc.Int(low, high, log=log, step=1 if log else draw(st.sampled_from([1, 2, 7])))
+    choices = draw(st.lists(st.one_of(st.text(max_size=4), st.integers(-5, 5)), min_size=1,
+                            max_size=5, unique_by=repr))
+    return lambda: tc.Categorical(choices)
+
+
 @st.composite
 def params(draw: st.DrawFn) -> Any:
     kind = draw(st.sampled_from(["float", "int", "categorical"]))
+    if draw(st.booleans()):
+        return _plausible(draw, kind)
     if kind == "float":
         return lambda: tc.Float(draw(numbers), draw(numbers), log=draw(st.booleans()),
                                 step=draw(steps))

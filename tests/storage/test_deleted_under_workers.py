@@ -93,3 +93,16 @@ def test_tiaocan_worker_ends_with_one_line(url: str, tmp_path: Path,
            if line.strip() and "first on sys.path" not in line]  # run's note on what it imports
     assert len(err) == 1 and err[0].startswith("tiaocan: error: study 'victim' was deleted"), err
     _assert_new_study_untouched(url)
+
+
+def test_a_worker_opening_a_deleted_or_recreated_study_gets_the_stale_error(url: str) -> None:
+    """A process worker opens the study by name when it starts: if the study was deleted (or
+    deleted and re-created) since the run began, that is the run's study gone, not a new one."""
+    study = tc.create_study("victim", space=SPACE, storage=url, seed=0)
+    tc.delete_study("victim", storage=url)
+    with pytest.raises(StaleStudyError, match="'victim' was deleted"):
+        study.reopen()
+    tc.create_study("victim", space=SPACE, storage=url, seed=1)
+    with pytest.raises(StaleStudyError, match="'victim' was re-created"):
+        study.reopen()
+    _assert_new_study_untouched(url)
