@@ -185,3 +185,23 @@ def test_trial_page_draws_a_cell_genotype(browser, sqlite_url):
         ops = [t.text for t in figure.find_elements("css selector", "text.op")]
         assert ops == ["conv_3x3", "skip_connect", "none", "conv_1x1", "avg_pool_3x3", EVIL]
         assert figure.size["width"] > 300 and figure.size["height"] > 80
+
+
+def test_trial_page_of_a_darts_search_draws_its_alpha_curves(browser, sqlite_url):
+    pytest.importorskip("torch")
+    ops = ["none", "skip_connect", "conv_3x3"]
+    trial = tc.nas.darts_search(tc.nas.cell_space(3, ops), epochs=2, channels=4, n_cells=1, seed=0,
+                                storage=sqlite_url, name="darts")
+    with _browser.dashboard(sqlite_url) as base:
+        browser.get(f"{base}/trial?study=darts&number={trial.number}")
+        drawn = "return document.querySelectorAll('#{} .main-svg').length > 0"
+        _browser.wait_for(browser, lambda d: d.execute_script(drawn.format("alphas"))
+                          and d.execute_script(drawn.format("curve")))
+        traces = browser.execute_script(
+            "return document.getElementById('alphas').data.map(t => [t.name, t.y.length]);")
+        assert len(traces) == 3 * 3 and all(n == 2 for _, n in traces)
+        assert "edge_0_1 · conv_3x3" in [name for name, _ in traces]
+        legend = browser.execute_script(
+            "return Array.from(document.querySelectorAll('#alphas .legendtext'))"
+            ".map(t => t.textContent);")
+        assert "edge_1_2 · skip_connect" in legend

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from importlib import resources
 from typing import Any
 
-from tiaocan.dashboard import pages
+from tiaocan.dashboard import alphas, pages
 from tiaocan.dashboard.state import StudyView, Views
 from tiaocan.errors import ConfigError, StudyNotFoundError, TiaocanError, require
 from tiaocan.outcome import shown_state
@@ -149,7 +149,8 @@ class _Handlers:
         env = _environment(record.attrs, trial)
         view = self.views.get(name)
         return HTMLResponse(pages.trial_page(name, trial, env, logs, _curve_json(trial, view),
-                                             view.full, view.metric_names))
+                                             view.full, view.metric_names,
+                                             alphas.figure_json(trial.user_attrs)))
 
     # JSON API --------------------------------------------------------------------------
     async def api_studies(self, request: Any) -> Any:

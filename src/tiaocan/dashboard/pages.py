@@ -137,9 +137,10 @@ def _kv_table(items: Mapping[str, Any], table_id: str) -> str:
 
 def trial_page(study: str, trial: FrozenTrial, env: Mapping[str, Any] | None,
                logs: Mapping[str, str | None], curve: Any | None, full: float | None = None,
-               metrics: Sequence[str] | None = None) -> str:
+               metrics: Sequence[str] | None = None, alphas: Any | None = None) -> str:
     """Parameters, state, values (by metric name), learning curve, the cell genotype drawn
-    (a ``genotype`` user attribute), traceback, logs and environment of a trial."""
+    (a ``genotype`` user attribute), a DARTS search's α trajectories (``alphas``, a plotly
+    figure as JSON), traceback, logs and environment of a trial."""
     facts: dict[str, Any] = {"state": shown_state(trial, full)}
     where = stopped_at(trial, full)
     if where is not None:
@@ -162,6 +163,10 @@ def trial_page(study: str, trial: FrozenTrial, env: Mapping[str, Any] | None,
     if curve is not None:
         parts.append('<h2>learning curve</h2><div id="curve" class="plot"></div>'
                      f'<script type="application/json" id="curve-data">{json_for_script(curve)}</script>')
+    if alphas is not None:
+        parts.append('<h2>architecture weights (softmax α per edge)</h2><div id="alphas" class="plot">'
+                     f'</div><script type="application/json" id="alphas-data">{json_for_script(alphas)}'
+                     "</script>")
     if trial.error:
         parts.append(f'<h2>error</h2><pre id="traceback">{escape(trial.error)}</pre>')
     for stream, text in logs.items():

@@ -20,6 +20,7 @@ from tiaocan.trial import TrialState
 from tiaocan.viz import data as D
 
 __all__ = [
+    "alphas_figure",
     "contour_figure",
     "curves_figure",
     "edf_figure",
@@ -165,6 +166,22 @@ def curves_figure(curves: Sequence[D.Curve], title: str = "Learning curves",
             marker={"symbol": "x", "size": 5} if pruned else None, opacity=0.7))
     return _figure(traces, f"{title}: {metric} (orange dotted: pruned)", xaxis_title="step",
                    yaxis_title=metric)
+
+
+def alphas_figure(series: Sequence[tuple[str, str, Sequence[float], Sequence[float]]],
+                  colors: dict[str, str],
+                  title: str = "Architecture weights (softmax α per edge)") -> Any:
+    """One line per ``(edge, op, epochs, weights)``, coloured by op (``colors``), grouped in
+    the legend by op; y is the softmax weight in [0, 1]."""
+    go = _go()
+    traces = [go.Scatter(x=list(xs), y=list(ys), mode="lines", name=f"{edge} · {op}",
+                         legendgroup=op, legendgrouptitle_text=op,
+                         line={"color": colors[op], "width": 1.5},
+                         hovertemplate="%{fullData.name}<br>epoch %{x}: %{y:.4f}<extra></extra>")
+              for edge, op, xs, ys in series]
+    epochs = max((len(xs) for _, _, xs, _ in series), default=0)
+    return _figure(traces, title, xaxis_title="epoch", yaxis_title="softmax α",
+                   yaxis_range=[-0.02, 1.02], xaxis_dtick=1 if epochs <= 20 else None)
 
 
 def rungs_figure(r: D.Rungs, title: str = "Rungs (trials by budget)", metric: str = "value") -> Any:

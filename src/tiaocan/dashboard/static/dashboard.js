@@ -39,11 +39,14 @@
     return r.json();
   }
 
-  function curvePage() {
-    const node = document.getElementById("curve-data");
-    if (!node || !window.Plotly) return;
-    const fig = JSON.parse(node.textContent);
-    Plotly.newPlot("curve", fig.data, fig.layout, { responsive: true, displaylogo: false });
+  function curvePage() {  // the trial page: its learning curve and a DARTS search's α curves
+    if (!window.Plotly) return;
+    for (const id of ["curve", "alphas"]) {
+      const node = document.getElementById(id + "-data");
+      if (!node) continue;
+      const fig = JSON.parse(node.textContent);
+      Plotly.newPlot(id, fig.data, fig.layout, { responsive: true, displaylogo: false });
+    }
   }
 
   function studyPage(data) {
