@@ -20,7 +20,10 @@ ROOT = Path(__file__).resolve().parents[2]
 def stored(tmp_path: Path) -> str:
     url = f"sqlite:///{tmp_path / 'cli.db'}"
     study = tc.create_study("s<1>", space=tc.Space(x=tc.Float(0, 1), c=tc.Categorical(["a", "b"])),
-                            storage=url, seed=0, direction="maximize")
+                            storage=url, seed=0, direction="maximize",
+                            # auto without its cost rule: an instant objective on a loaded
+                            # machine would move it to random search after five trials
+                            sampler=tc.samplers.AutoSampler(max_cost_fraction=None))
     study.optimize(lambda t: t.params["x"], n_trials=5)
     return url
 

@@ -49,6 +49,20 @@ def test_spec_mistakes_are_one_line(tmp_path: Path, capsys: pytest.CaptureFixtur
                                            "--no-progress"])
 
 
+def test_a_run_whose_every_trial_fails_says_so_in_one_line_and_exits_1(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Not a usage mistake (the failed trials are stored with their errors): exit 1, one line."""
+    monkeypatch.setattr(sys, "path", list(sys.path))
+    (tmp_path / "spec.yaml").write_text("objective: os:system\nn_trials: 2\n" + SPACE)
+    url = f"sqlite:///{tmp_path / 'run.db'}"
+    assert main(["run", str(tmp_path / "spec.yaml"), "--storage", url, "--no-progress"]) == 1
+    last = capsys.readouterr().err.strip().splitlines()[-1]
+    assert last == (f"tiaocan: study 'spec' in {url}: no trial completed (2 failed; the first: "
+                    "TypeError: expected str, bytes or os.PathLike object, not Trial); "
+                    "`tiaocan trials spec` lists them")
+    assert [t.state for t in tc.load_study("spec", storage=url).trials] == [tc.TrialState.FAILED] * 2
+
+
 @pytest.mark.parametrize("command", [["studies"], ["trials", "s"], ["best", "s"], ["report", "s"],
                                      ["export", "s"], ["dashboard"], ["delete", "s", "--yes"]])
 def test_read_only_commands_never_create_a_database(tmp_path: Path, command: list[str],

@@ -20,7 +20,7 @@ SAMPLERS: dict[str, Any] = {
     "random": lambda: "random", "grid": lambda: "grid", "sobol": lambda: "sobol",
     "tpe": lambda: tc.samplers.TPESampler(n_startup_trials=2),
     "gp": lambda: tc.samplers.GPSampler(n_startup_trials=2, n_candidates=64, n_restarts=1),
-    "cmaes": lambda: tc.samplers.CMAESSampler(popsize=2),
+    "cmaes": lambda: tc.samplers.CMAESSampler(popsize=4),
     "evolution": lambda: tc.samplers.RegularizedEvolutionSampler(population_size=2, sample_size=1),
     "auto": lambda: "auto",
 }

@@ -52,3 +52,22 @@ def test_categorical_parameters_use_the_fallback():
 def test_invalid_option():
     with pytest.raises(ConfigError, match="sigma0"):
         CMAESSampler(sigma0=0.0)
+
+
+@pytest.mark.parametrize("popsize", [2, 3, True, 4.0])
+def test_a_population_cma_es_cannot_learn_from_is_refused(popsize):
+    with pytest.raises(ConfigError, match=r"popsize must be None or an int >= 4, received"):
+        CMAESSampler(popsize=popsize)
+
+
+def test_the_smallest_population_runs_without_warnings():
+    import warnings
+
+    space = tc.Space(a=tc.Int(0, 1), b=tc.Float(0, 1), c=tc.Float(-1, 1))
+    study = tc.create_study(space=space, storage=":memory:", sampler=CMAESSampler(popsize=4), seed=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the library's divide-by-zero for c_mu = 0 among them
+        study.optimize(lambda t: 1.0, n_trials=30)
+    generations = {t.system_attrs["sampler"]["cma"]["gen"] for t in study.trials}
+    assert all(t.state is tc.TrialState.COMPLETE for t in study.trials)
+    assert len(generations) >= 7  # populations of 4 told and renewed

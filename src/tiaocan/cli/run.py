@@ -32,6 +32,7 @@ from tiaocan.space import Space
 from tiaocan.errors import ConfigError
 from tiaocan.storage import DEFAULT_STORAGE, shown_url
 from tiaocan.study import create_study
+from tiaocan.trial import TrialState
 
 _KEYS = {"objective", "study", "storage", "sampler", "scheduler", "direction", "directions", "seed",
          "n_trials", "n_workers", "timeout", "space", "max_retries", "fidelity"}
@@ -172,6 +173,15 @@ def cmd_run(args: argparse.Namespace) -> int:
                        show_progress=False if args.no_progress else None)
     finally:
         own.setLevel(level)
+    if not study.get_trials([TrialState.COMPLETE]):
+        # The run happened (its failed trials are stored, each with its error), so this is not
+        # a usage mistake (exit 2): exit 1, like a command whose work failed.
+        failed = study.get_trials([TrialState.FAILED])
+        first = f"; the first: {failed[0].error.strip().splitlines()[-1]:.200}" if failed and failed[0].error else ""
+        print(f"tiaocan: study {study.name!r} in {shown_url(storage)}: no trial completed "
+              f"({len(failed)} failed{first}); `tiaocan trials {study.name}` lists them",
+              file=sys.stderr)
+        return 1
     if len(study.directions) == 1:
         best = study.best_trial
         print(f"study {study.name!r} in {shown_url(storage)}: best value {best.value:.6g} (trial {best.number})")

@@ -53,8 +53,11 @@ class CMAESSampler:
                  warm_start: bool = True) -> None:
         if not 0.0 < sigma0 <= 1.0:
             raise ConfigError(f"sigma0 must be in (0, 1], received {sigma0!r}")
-        if popsize is not None and (not isinstance(popsize, int) or popsize < 2):
-            raise ConfigError(f"popsize must be None or an int >= 2, received {popsize!r}")
+        # Below 4, the rank-mu learning rate c_mu is 0 (mu_eff = 1; Hansen 2016, eq. 57) and
+        # the library divides by it.
+        if popsize is not None and (isinstance(popsize, bool) or not isinstance(popsize, int)
+                                    or popsize < 4):
+            raise ConfigError(f"popsize must be None or an int >= 4, received {popsize!r}")
         if not isinstance(inc_popsize, int) or inc_popsize < 1:
             raise ConfigError(f"inc_popsize must be an int >= 1, received {inc_popsize!r}")
         self.sigma0 = sigma0

@@ -64,7 +64,8 @@ class SQLStorage:
             with warnings.catch_warnings():  # an ignored URL option is a mistake to report
                 warnings.simplefilter("error", sa.exc.SAWarning)
                 self._engine: Engine = sa.create_engine(driver_url, **kwargs)
-        except (sa.exc.ArgumentError, sa.exc.SAWarning, ImportError) as exc:
+        except (sa.exc.ArgumentError, sa.exc.SAWarning, ImportError, ValueError) as exc:
+            # ValueError: a URL the driver cannot split (a port that is not a number, ...)
             raise StorageError(shown_url(f"cannot open storage {url!r}: {exc}")) from exc
         # A storage dropped without close() (a Study handle going out of scope) still returns
         # its pooled connections instead of leaving them to the garbage collector.
