@@ -17,9 +17,10 @@ References:
 ``guard="darts-"`` (the default) is that auxiliary skip; ``guard="none"`` is published DARTS.
 The search is one trial: its learning curve is the supernet's validation accuracy per epoch,
 the α trajectories (softmax per edge and op, one point per epoch) are the user attribute
-``alpha_curves`` (the dashboard's trial page draws them, one line per edge and op), the cell found is ``genotype`` (and ``params``), and ``parameter_free_ops``
-counts the edges that chose an op without weights. Each epoch writes a checkpoint: a run
-stopped with Ctrl-C and started again with the same storage and name resumes from it.
+``alpha_curves`` (the dashboard's trial page draws them, one line per edge and op), the cell
+found is ``genotype`` (and ``params``), and ``parameter_free_ops`` counts the edges that chose
+an op without weights. Each epoch writes a checkpoint: a run stopped with Ctrl-C and started
+again with the same storage and name resumes from it.
 
 >>> import tiaocan as tc
 >>> trial = darts_search(tc.nas.cell_space(3, ["none", "skip_connect", "conv_3x3"]),
