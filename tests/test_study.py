@@ -201,3 +201,21 @@ def test_manifest_and_worker_environment_are_recorded(sqlite_url: str) -> None:
     env_id = study.trials[0].system_attrs["worker"]["env"]
     assert study.attrs[f"env:{env_id}"]["packages"]["tiaocan"] == tc.__version__
     assert study.attrs["sampler"]["class"].endswith(type(study.sampler).__name__)
+
+
+@pytest.mark.parametrize("seed", [2**63, 10**400, -1])
+def test_a_seed_the_storage_cannot_hold_is_refused_and_nothing_stored(tmp_path, seed) -> None:
+    url = f"sqlite:///{tmp_path / 's.db'}"
+    with pytest.raises(tc.ConfigError, match=r"seed must be an int in \[0, 2\*\*63\) or None"):
+        tc.create_study("s", space=tc.Space(x=tc.Float(0, 1)), storage=url, seed=seed)
+    assert tc.list_studies(url) == []
+
+
+def test_the_largest_seed_is_stored_and_reproduces(tmp_path) -> None:
+    url = f"sqlite:///{tmp_path / 's.db'}"
+    study = tc.create_study("s", space=tc.Space(x=tc.Float(0, 1)), storage=url, seed=2**63 - 1)
+    study.optimize(lambda t: t.params["x"], n_trials=3)
+    again = tc.create_study(space=tc.Space(x=tc.Float(0, 1)), storage=":memory:", seed=2**63 - 1)
+    again.optimize(lambda t: t.params["x"], n_trials=3)
+    assert tc.load_study("s", storage=url).seed == 2**63 - 1
+    assert [t.params for t in study.trials] == [t.params for t in again.trials]

@@ -125,7 +125,8 @@ class Float(_Base):
         if self.log:
             lo, hi = math.log(self.low), math.log(self.high)
             return float(min(max(math.exp(lo + u * (hi - lo)), self.low), self.high))
-        return float(self.low + u * (self.high - self.low))
+        # clipped: low + 1.0 * (high - low) can round past high (Float(-11, -1e-249): 0.0)
+        return float(min(max(self.low + u * (self.high - self.low), self.low), self.high))
 
     def to_unit(self, value: Any) -> float:
         v = float(value)

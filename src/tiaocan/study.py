@@ -377,8 +377,9 @@ def create_study(
         directions = list(directions.values())
     dirs = tuple(Direction.parse(d, "directions") for d in directions) if directions else (
         Direction.parse(direction if direction is not None else "minimize"),)
-    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0):
-        raise ConfigError(f"seed must be a non-negative int or None, received {seed!r}")
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer))
+                             or not 0 <= seed < 2**63):  # stored in a 64-bit signed column
+        raise ConfigError(f"seed must be an int in [0, 2**63) or None, received {seed!r:.80}")
     if fidelity is not None and not isinstance(fidelity, Fidelity):
         raise ConfigError(f"fidelity must be a tc.Fidelity or None, received {fidelity!r}")
     if name is not None and (not isinstance(name, str) or not name.strip()):

@@ -128,3 +128,21 @@ def test_extreme_but_valid_parameters(sampler: str, param: Any) -> None:
 def test_unsampleable_parameters_are_refused(make: Any, message: str) -> None:
     with pytest.raises(ConfigError, match=message):
         tc.Space(x=make())
+
+
+@settings(max_examples=examples(200), deadline=None, suppress_health_check=list(HealthCheck))
+@given(data=st.data(), u=st.one_of(st.sampled_from([0.0, 1.0, 0.5, 1 - 2**-53]), st.floats(0, 1)))
+def test_every_unit_point_decodes_inside_the_parameter(data: st.DataObject, u: float) -> None:
+    """What every sampler relies on: any point of [0, 1] decodes to a value the parameter
+    contains (low + 1.0 * (high - low) can round past high)."""
+    try:
+        param = data.draw(params())()
+        tc.Space(x=param)
+    except ConfigError:
+        return
+    assert param.contains(param.from_unit(u)), (param, u, param.from_unit(u))
+
+
+def test_a_range_far_below_float_precision_of_its_bounds_decodes_inside() -> None:
+    param = tc.Float(-11.0, -1.940311885324517e-249)
+    assert param.from_unit(1.0) == param.high and param.contains(param.from_unit(1.0))
