@@ -76,11 +76,12 @@ def _no_worse(curves: dict, p: str, evals: int, peers: list[str]) -> bool:
 
 def rank_section(curves: dict, problems: list[str], title: str, checkpoints: list[int]) -> str:
     lines = [f"### {title}\n"]
-    header = "| optimizer | " + " | ".join(f"@{cp}" for cp in checkpoints) + " |"
     table, used = {}, {}
     for cp in checkpoints:
         used[cp] = _complete(curves, problems, RANKED, cp)
         table[cp] = _ranks(curves, used[cp], RANKED, cp)
+    checkpoints = [cp for cp in checkpoints if used[cp]] or checkpoints[:1]  # runs that stop at 50
+    header = "| optimizer | " + " | ".join(f"@{cp}" for cp in checkpoints) + " |"
     lines += [" ".join(f"@{cp}: {len(used[cp])} problems." for cp in checkpoints) + "\n", header,
               "|---" * (len(checkpoints) + 1) + "|"]
     order = sorted(RANKED, key=lambda o: table[checkpoints[min(1, len(checkpoints) - 1)]][o])
