@@ -73,6 +73,17 @@ def test_read_only_commands_never_create_a_database(tmp_path: Path, command: lis
     assert not path.exists()
 
 
+@pytest.mark.parametrize(("url", "message"), [
+    ("postgresql://:@:@127.0.0.1:1/", "cannot open storage"),       # a port that is not a number
+    ("postgresql://u:pw@./db", "cannot connect to storage"),         # a host the resolver refuses
+    ("postgresql://./:@127.0.0.1:1/", "cannot connect to storage"),
+])
+def test_urls_the_driver_cannot_use_are_one_line(url: str, message: str,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    line = _error_line(capsys, ["studies", "--storage", url])
+    assert message in line and "pw" not in line
+
+
 def test_passwords_are_masked(capsys: pytest.CaptureFixture[str]) -> None:
     assert shown_url("see postgresql://me:hunter2@db:5432/t.") == "see postgresql://me:***@db:5432/t."
     line = _error_line(capsys, ["studies", "--storage", "postgresql://me:hunter2@127.0.0.1:1/x"])

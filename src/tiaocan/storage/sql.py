@@ -73,7 +73,10 @@ class SQLStorage:
         _forget_pool_in_forked_children(self._engine)
         if self._sqlite:
             _configure_sqlite(self._engine)
-        self._retry(self._init_schema)
+        try:
+            self._retry(self._init_schema)
+        except (UnicodeError, ValueError) as exc:  # a host the resolver refuses ('.', '-a..b')
+            raise StorageError(shown_url(f"cannot connect to storage {url!r}: {exc}")) from exc
         self._reuses_ids = self._sqlite and self._retry(self._tables_reuse_ids)
 
     # Plumbing --------------------------------------------------------------------------
