@@ -23,7 +23,9 @@ RUN = textwrap.dedent(
     import json, sys, tiaocan as tc
     from tiaocan.testing import CONFORMANCE_SPACES
     space = CONFORMANCE_SPACES["conditional"]
-    study = tc.create_study(space=space, storage=sys.argv[1], sampler=sys.argv[2], seed=5)
+    # auto without its cost rule: with it, measured durations decide when it switches
+    sampler = tc.samplers.AutoSampler(max_cost_fraction=None) if sys.argv[2] == "auto" else sys.argv[2]
+    study = tc.create_study(space=space, storage=sys.argv[1], sampler=sampler, seed=5)
     study.optimize(lambda t: sum(len(str(v)) for v in t.params.values()), n_trials=int(sys.argv[3]))
     print(json.dumps([[t.params, t.seed] for t in study.trials]))
     """
@@ -33,8 +35,9 @@ RUN = textwrap.dedent(
 def _in_process(sampler: str, n: int) -> list:
     from tiaocan.testing import CONFORMANCE_SPACES
 
+    chosen = tc.samplers.AutoSampler(max_cost_fraction=None) if sampler == "auto" else sampler
     study = tc.create_study(space=CONFORMANCE_SPACES["conditional"], storage=":memory:",
-                            sampler=sampler, seed=5)
+                            sampler=chosen, seed=5)
     study.optimize(lambda t: sum(len(str(v)) for v in t.params.values()), n_trials=n)
     return json.loads(json.dumps([[t.params, t.seed] for t in study.trials]))
 

@@ -61,20 +61,29 @@ def test_workers_share_the_stored_budget(tmp_path: Path) -> None:
 def test_stop_ends_every_worker_and_ctrl_c_leaves_nothing_running(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 's.db'}"
     study = _new_study(url, "endless")
-    runner = _worker(tmp_path, url, "--study", "endless", "--objective", "train:objective")
+    # trials of 0.1 s: a worker that writes a hundred times a second would keep the SQLite
+    # file busy and, on a loaded machine, starve the interrupted worker's last writes
+    runner = _worker(tmp_path, url, "--study", "endless", "--objective", "train:objective",
+                     pause="0.1")
     slow = _worker(tmp_path, url, "--study", "endless", "--objective", "train:objective", pause="30")
-    _wait_for(lambda: len(study.trials) >= 5 and any(t.state is TrialState.RUNNING
-                                                     and t.system_attrs["worker"]["pid"] == slow.pid
-                                                     for t in study.trials))
-    slow.send_signal(signal.SIGINT)  # Ctrl-C in the middle of a 30 s trial
-    _, err = slow.communicate(timeout=60)
-    assert slow.returncode == 130, err.decode()
-    stop = subprocess.run([sys.executable, "-m", "tiaocan", "stop", "--storage", url, "endless"],
-                          env={**os.environ, "PYTHONPATH": str(ROOT / "src")}, capture_output=True,
-                          text=True, timeout=60)
-    assert stop.returncode == 0 and "stopped" in stop.stdout
-    _, err = runner.communicate(timeout=60)
-    assert runner.returncode == 0, err.decode()
+    try:
+        _wait_for(lambda: len(study.trials) >= 5 and any(
+            t.state is TrialState.RUNNING and t.system_attrs["worker"]["pid"] == slow.pid
+            for t in study.trials))
+        slow.send_signal(signal.SIGINT)  # Ctrl-C in the middle of a 30 s trial
+        _, err = slow.communicate(timeout=120)  # hang guards only
+        assert slow.returncode == 130, err.decode()
+        stop = subprocess.run([sys.executable, "-m", "tiaocan", "stop", "--storage", url, "endless"],
+                              env={**os.environ, "PYTHONPATH": str(ROOT / "src")},
+                              capture_output=True, text=True, timeout=120)
+        assert stop.returncode == 0 and "stopped" in stop.stdout
+        _, err = runner.communicate(timeout=120)
+        assert runner.returncode == 0, err.decode()
+    finally:  # a failure above leaves no worker running into the next test
+        for proc in (runner, slow):
+            if proc.poll() is None:
+                proc.kill()
+                proc.communicate()
     trials = study.trials
     assert not [t for t in trials if t.state is TrialState.RUNNING]
     interrupted = [t for t in trials if t.system_attrs.get("interrupted")]

@@ -188,10 +188,15 @@ def test_trial_page_draws_a_cell_genotype(browser, sqlite_url):
 
 
 def test_trial_page_of_a_darts_search_draws_its_alpha_curves(browser, sqlite_url):
-    pytest.importorskip("torch")
+    torch = pytest.importorskip("torch")
     ops = ["none", "skip_connect", "conv_3x3"]
-    trial = tc.nas.darts_search(tc.nas.cell_space(3, ops), epochs=2, channels=4, n_cells=1, seed=0,
-                                storage=sqlite_url, name="darts")
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # a tiny supernet: one thread is faster on a busy machine
+    try:
+        trial = tc.nas.darts_search(tc.nas.cell_space(3, ops), epochs=2, channels=4, n_cells=1,
+                                    seed=0, storage=sqlite_url, name="darts")
+    finally:
+        torch.set_num_threads(threads)
     with _browser.dashboard(sqlite_url) as base:
         browser.get(f"{base}/trial?study=darts&number={trial.number}")
         drawn = "return document.querySelectorAll('#{} .main-svg').length > 0"
