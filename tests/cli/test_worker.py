@@ -25,8 +25,11 @@ def objective(trial):
 def _worker(tmp_path: Path, url: str, *args: str, pause: str = "0.01") -> subprocess.Popen[bytes]:
     (tmp_path / "train.py").write_text(OBJECTIVE)
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src"), "PAUSE": pause}
+    # Ctrl-C as at a terminal, even when the suite runs in a background job: the shell starts
+    # those with SIGINT ignored, and a Python started so never raises KeyboardInterrupt
     return subprocess.Popen([sys.executable, "-m", "tiaocan", "worker", "--storage", url, *args],
-                            cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                            cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
 
 
 def _wait_for(predicate, timeout: float = 60.0) -> None:
@@ -61,10 +64,7 @@ def test_workers_share_the_stored_budget(tmp_path: Path) -> None:
 def test_stop_ends_every_worker_and_ctrl_c_leaves_nothing_running(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 's.db'}"
     study = _new_study(url, "endless")
-    # trials of 0.1 s: a worker that writes a hundred times a second would keep the SQLite
-    # file busy and, on a loaded machine, starve the interrupted worker's last writes
-    runner = _worker(tmp_path, url, "--study", "endless", "--objective", "train:objective",
-                     pause="0.1")
+    runner = _worker(tmp_path, url, "--study", "endless", "--objective", "train:objective")
     slow = _worker(tmp_path, url, "--study", "endless", "--objective", "train:objective", pause="30")
     try:
         _wait_for(lambda: len(study.trials) >= 5 and any(
