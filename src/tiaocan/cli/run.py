@@ -177,7 +177,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         # The run happened (its failed trials are stored, each with its error), so this is not
         # a usage mistake (exit 2): exit 1, like a command whose work failed.
         failed = study.get_trials([TrialState.FAILED])
-        first = f"; the first: {failed[0].error.strip().splitlines()[-1]:.200}" if failed and failed[0].error else ""
+        error = failed[0].error.strip() if failed and failed[0].error else ""
+        first = f"; the first: {error.splitlines()[-1]:.200}" if error else ""
         print(f"tiaocan: study {study.name!r} in {shown_url(storage)}: no trial completed "
               f"({len(failed)} failed{first}); `tiaocan trials {study.name}` lists them",
               file=sys.stderr)

@@ -16,12 +16,13 @@ True
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 from collections.abc import Mapping
 from typing import Any
 
-from tiaocan.dashboard.genotype import _COLORS
+from tiaocan.dashboard.genotype import OP_COLORS
 
 __all__ = ["MAX_DRAWN", "MAX_EDGES", "MAX_EPOCHS", "MAX_NAME", "MAX_OPS", "figure_json", "parse",
            "series"]
@@ -79,8 +80,8 @@ def series(curves: Curves) -> list[tuple[str, str, list[int], list[float]]]:
 
 def colors(ops: list[str]) -> dict[str, str]:
     """A colour per op: the genotype drawing's for the built-in ops, a fixed list for others."""
-    others = iter([c for c in _OTHER_COLORS if c not in _COLORS.values()] * (1 + len(ops)))
-    return {op: _COLORS[op] if op in _COLORS else next(others) for op in ops}
+    others = itertools.cycle(c for c in _OTHER_COLORS if c not in OP_COLORS.values())
+    return {op: OP_COLORS[op] if op in OP_COLORS else next(others) for op in ops}
 
 
 def figure_json(user_attrs: Mapping[str, Any]) -> Any | None:

@@ -19,11 +19,11 @@ from collections.abc import Mapping
 from html import escape
 from typing import Any
 
-__all__ = ["cell_edges", "from_params", "parse", "svg"]
+__all__ = ["OP_COLORS", "cell_edges", "from_params", "parse", "svg"]
 
 _EDGE = re.compile(r"([^|~+]+)~(\d+)")
 _PARAM = re.compile(r"edge_(\d+)_(\d+)")
-_COLORS = {"none": "#9ca3af", "skip_connect": "#2ca02c", "conv_1x1": "#1f77b4",
+OP_COLORS = {"none": "#9ca3af", "skip_connect": "#2ca02c", "conv_1x1": "#1f77b4",
            "conv_3x3": "#d62728", "avg_pool_3x3": "#9467bd"}
 _MAX_NODES = 16
 
@@ -79,7 +79,7 @@ def svg(edges: list[tuple[int, int, str]], step: int = 150) -> str:
     for i, j, op in edges:
         x0, x1 = 30 + step * i, 30 + step * j
         peak = y - rise * (j - i) - 10
-        color = _COLORS.get(op, "#444")
+        color = OP_COLORS.get(op, "#444")
         dash = ' stroke-dasharray="4 3"' if op == "none" else ""
         parts.append(f'<path class="edge" d="M{x0},{y} Q{(x0 + x1) / 2},{2 * peak - y} {x1},{y}" '
                      f'fill="none" stroke="{color}" stroke-width="2"{dash}/>')
