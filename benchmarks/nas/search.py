@@ -123,7 +123,7 @@ def _job(args: tuple[str, str, int, int, bool]) -> tuple[str, int, list[float], 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description="architecture search on tabular spaces")
-    parser.add_argument("--table", default="digits", choices=["digits", "nb201"])
+    parser.add_argument("--table", default="digits", choices=["digits", "mnist1d", "nb201"])
     parser.add_argument("--seeds", type=int, default=100)
     parser.add_argument("--slow-seeds", type=int, default=10,
                         help="seeds for the GP sampler (seconds per query at 300 queries)")

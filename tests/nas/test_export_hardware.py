@@ -122,11 +122,15 @@ def test_export_refuses_foreign_models_and_load_bad_folders(tmp_path) -> None:
         tc.nas.load(tmp_path / "nothing")
 
 
-def test_build_parameter_counts_match_the_stored_table() -> None:
+@pytest.mark.parametrize("task", ["digits", "mnist1d"])
+def test_build_parameter_counts_match_the_stored_table(task: str) -> None:
     table = pytest.importorskip("benchmarks.nas.digits_table")
-    rows = list(table.load_table().values())
+    spec = table.TASKS[task]
+    rows = list(table.load_table(spec.path).values())
+    assert len(rows) == len(table.OPS) ** 6   # every cell of the space, each trained per seed
+    assert all(len(row["valid"]) == len(spec.seeds) for row in rows)
     for row in rows[:: max(1, len(rows) // 40)]:
         model = tc.nas.build(tc.nas.parse_genotype(row["genotype"]),
-                             channels=table.TRAINING["channels"], n_cells=table.TRAINING["n_cells"])
+                             channels=spec.training["channels"], n_cells=spec.training["n_cells"])
         assert count_params(model) == row["params"], row["genotype"]
-        assert count_flops(model, (1, 8, 8)) == row["flops"], row["genotype"]
+        assert count_flops(model, spec.input_shape) == row["flops"], row["genotype"]
