@@ -4,9 +4,12 @@
         --runs benchmarks/results/samplers/broad_runs.json     # run (resumes; splittable by seed)
     python -m benchmarks.samplers.broad                         # write broad.md from stored runs
 
-Runs come from ``broad_runs.json`` (the problems added by the broad suite) and ``runs.json``
-(the classic suite, 100 evaluations). Ranks count only the problems on which every optimizer
-of the table has runs. Problems in :data:`~benchmarks.problems.HELD_OUT` were not looked at
+Runs come from ``runs.json`` (the classic suite, 100 evaluations), ``broad_runs.json`` (the
+problems added by the broad suite, and tiaocan's GP and auto on all, 50 evaluations) and
+``broad100_runs.json`` (the same at 100 evaluations), a later file replacing a key of an
+earlier one. Ranks count only the problems on which every optimizer of the table has runs;
+an optimizer with no run that long anywhere (tiaocan's GP at 100: ``auto`` *is* that GP up
+to 200 trials, and their values were identical on all 111 runs at 50) leaves that column. Problems in :data:`~benchmarks.problems.HELD_OUT` were not looked at
 when ``auto``'s rules were set and are reported apart. The "shape" table is the evidence
 behind those rules: which of tiaocan's own samplers wins on which kind of space.
 """
@@ -77,19 +80,23 @@ def _no_worse(curves: dict, p: str, evals: int, peers: list[str]) -> bool:
 def rank_section(curves: dict, problems: list[str], title: str, checkpoints: list[int]) -> str:
     lines = [f"### {title}\n"]
     table, used = {}, {}
+    ranked = {}
     for cp in checkpoints:
-        used[cp] = _complete(curves, problems, RANKED, cp)
-        table[cp] = _ranks(curves, used[cp], RANKED, cp)
+        ranked[cp] = [o for o in RANKED if any(
+            o in curves.get(p, {}) and curves[p][o].shape[1] >= cp for p in problems)]
+        used[cp] = _complete(curves, problems, ranked[cp], cp)
+        table[cp] = _ranks(curves, used[cp], ranked[cp], cp)
     checkpoints = [cp for cp in checkpoints if used[cp]] or checkpoints[:1]  # runs that stop at 50
     header = "| optimizer | " + " | ".join(f"@{cp}" for cp in checkpoints) + " |"
     lines += [" ".join(f"@{cp}: {len(used[cp])} problems." for cp in checkpoints) + "\n", header,
               "|---" * (len(checkpoints) + 1) + "|"]
     order = sorted(RANKED, key=lambda o: table[checkpoints[min(1, len(checkpoints) - 1)]][o])
     for o in order:
-        lines.append(f"| {o} | " + " | ".join(f"{table[cp][o]:.2f}" for cp in checkpoints) + " |")
+        lines.append(f"| {o} | " + " | ".join(f"{table[cp][o]:.2f}" if o in table[cp] else "–"
+                                              for cp in checkpoints) + " |")
     for cp in checkpoints:
         ps = used[cp]
-        if not ps:
+        if not ps or "tiaocan_auto" not in ranked[cp]:
             continue
         gp = [p for p in ps if _no_worse(curves, p, cp, ["optuna_gp"])]
         every = [p for p in ps if _no_worse(curves, p, cp, OPTUNA)]
@@ -117,7 +124,8 @@ def shape_section(curves: dict, problems: list[str], evals: int) -> str:
 def load(results: Path = RESULTS, seeds: int = 3) -> dict[str, dict[str, np.ndarray]]:
     """Curves of seeds 0..seeds-1; a run in ``broad_runs.json`` replaces the same key in
     ``runs.json`` (tiaocan's GP and auto rerun at the commit measured)."""
-    runs = {**load_runs(results / "runs.json"), **load_runs(results / "broad_runs.json")}
+    runs = {**load_runs(results / "runs.json"), **load_runs(results / "broad_runs.json"),
+            **load_runs(results / "broad100_runs.json")}
     runs = {k: v for k, v in runs.items() if k.split("/")[0] in BROAD and int(k.split("/")[2]) < seeds}
     return regret_curves(runs)
 
@@ -137,8 +145,8 @@ def main(argv: list[str] | None = None) -> str:
               "ties share the mean rank; ≤ means a median regret no larger.\n"),
              "## Mean rank\n",
              rank_section(curves, BROAD, "All problems", [25, 50, 100]),
-             rank_section(curves, shown, "Problems shown when the rules were set", [25, 50]),
-             rank_section(curves, HELD_OUT, "Held-out problems (never shown)", [25, 50])]
+             rank_section(curves, shown, "Problems shown when the rules were set", [25, 50, 100]),
+             rank_section(curves, HELD_OUT, "Held-out problems (never shown)", [25, 50, 100])]
     seeds = {p: min((per[o].shape[0] for o in per), default=0) for p, per in curves.items()}
     parts.append("Seeds per problem: " + ", ".join(f"{p} {n}" for p, n in seeds.items()) + "\n")
     for cp in (25, 50, 100):
