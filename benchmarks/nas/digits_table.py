@@ -16,9 +16,9 @@ Two tasks, each with its own recipe (recorded in the stored JSON's ``training`` 
   ``mnist1d``'s ``make_dataset`` (3,000 signals of length 40 seen as 1×40 images; 1,800 train,
   600 validation, 600 test; never its download); 15 epochs of Adam, batch 128, a one-cycle
   rate peaking at 0.01 (Smith & Topin 2019: annealing to ~0 settles the final weights), 3
-  seeds. The task is far from saturated (cells range from ~30 % to ~89 %), and a pilot on 12
-  random cells gave a median seed-to-seed std of 2.7 points (one-cycle, 15 epochs) against
-  5.2 at 10 epochs with a constant rate.
+  seeds. The task is far from saturated (mean validation accuracy from 9.7 % for cells with
+  no path to the output to 96.9 %, median 73.7 %), and the 3 seeds of a top-20 cell span a
+  median 1.5 points (``main`` prints these figures for either table).
 
 Latency: median of 20 forward passes of a batch of 32 on one thread, after 5 warm-up passes,
 measured on one core after all training finished. The search signal and the truth are both
@@ -223,11 +223,12 @@ def main() -> None:
         table = build_table(task, args.processes, progress=out.with_suffix(".progress.jsonl"))
         out.write_text(json.dumps(table, separators=(",", ":")) + "\n")
         print(f"wrote {out} ({len(table['rows'])} cells) in {time.perf_counter() - start:.0f} s")
-    table = load_table(out)
-    best = max(table.values(), key=lambda r: sum(r["valid"]) / len(r["valid"]))
-    print(f"{len(table)} cells; best mean validation accuracy "
-          f"{sum(best['valid']) / len(best['valid']):.4f} "
-          f"({best['genotype']})")
+    rows = sorted(load_table(out).values(), key=lambda r: -sum(r["valid"]) / len(r["valid"]))
+    means = [100 * sum(r["valid"]) / len(r["valid"]) for r in rows]
+    spread = sorted(100 * (max(r["valid"]) - min(r["valid"])) for r in rows[:20])
+    print(f"{len(rows)} cells; mean validation accuracy from {means[-1]:.1f} % to {means[0]:.2f} % "
+          f"({rows[0]['genotype']}), median {means[len(means) // 2]:.1f} %; seeds of a top-20 cell "
+          f"span a median {(spread[9] + spread[10]) / 2:.2f} points")
 
 
 if __name__ == "__main__":

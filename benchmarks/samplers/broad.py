@@ -9,8 +9,9 @@ problems added by the broad suite, and tiaocan's GP and auto on all, 50 evaluati
 ``broad100_runs.json`` (the same at 100 evaluations), a later file replacing a key of an
 earlier one. Ranks count only the problems on which every optimizer of the table has runs;
 an optimizer with no run that long anywhere (tiaocan's GP at 100: ``auto`` *is* that GP up
-to 200 trials, and their values were identical on all 111 runs at 50) leaves that column. Problems in :data:`~benchmarks.problems.HELD_OUT` were not looked at
-when ``auto``'s rules were set and are reported apart. The "shape" table is the evidence
+to 200 trials, and their values were identical on all 111 runs at 50) leaves that column.
+Problems in :data:`~benchmarks.problems.HELD_OUT` were not looked at when ``auto``'s rules
+were set and are reported apart. The "shape" table is the evidence
 behind those rules: which of tiaocan's own samplers wins on which kind of space.
 """
 
