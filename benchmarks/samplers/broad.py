@@ -78,12 +78,13 @@ def _no_worse(curves: dict, p: str, evals: int, peers: list[str]) -> bool:
     return all(mine <= _median(curves, p, o, evals) * (1 + 1e-9) + 1e-12 for o in peers)
 
 
-def rank_section(curves: dict, problems: list[str], title: str, checkpoints: list[int]) -> str:
+def rank_section(curves: dict, problems: list[str], title: str, checkpoints: list[int],
+                 optimizers: list[str] = RANKED) -> str:
     lines = [f"### {title}\n"]
     table, used = {}, {}
     ranked = {}
     for cp in checkpoints:
-        ranked[cp] = [o for o in RANKED if any(
+        ranked[cp] = [o for o in optimizers if any(
             o in curves.get(p, {}) and curves[p][o].shape[1] >= cp for p in problems)]
         used[cp] = _complete(curves, problems, ranked[cp], cp)
         table[cp] = _ranks(curves, used[cp], ranked[cp], cp)
@@ -91,7 +92,7 @@ def rank_section(curves: dict, problems: list[str], title: str, checkpoints: lis
     header = "| optimizer | " + " | ".join(f"@{cp}" for cp in checkpoints) + " |"
     lines += [" ".join(f"@{cp}: {len(used[cp])} problems." for cp in checkpoints) + "\n", header,
               "|---" * (len(checkpoints) + 1) + "|"]
-    order = sorted(RANKED, key=lambda o: table[checkpoints[min(1, len(checkpoints) - 1)]][o])
+    order = sorted(optimizers, key=lambda o: table[checkpoints[min(1, len(checkpoints) - 1)]][o])
     for o in order:
         lines.append(f"| {o} | " + " | ".join(f"{table[cp][o]:.2f}" if o in table[cp] else "–"
                                               for cp in checkpoints) + " |")
@@ -122,13 +123,39 @@ def shape_section(curves: dict, problems: list[str], evals: int) -> str:
     return "\n".join(lines) + "\n"
 
 
-def load(results: Path = RESULTS, seeds: int = 3) -> dict[str, dict[str, np.ndarray]]:
+def load(results: Path = RESULTS, seeds: int = 3, problems: list[str] = BROAD,
+         extra: tuple[str, ...] = ()) -> dict[str, dict[str, np.ndarray]]:
     """Curves of seeds 0..seeds-1; a run in ``broad_runs.json`` replaces the same key in
-    ``runs.json`` (tiaocan's GP and auto rerun at the commit measured)."""
-    runs = {**load_runs(results / "runs.json"), **load_runs(results / "broad_runs.json"),
-            **load_runs(results / "broad100_runs.json")}
-    runs = {k: v for k, v in runs.items() if k.split("/")[0] in BROAD and int(k.split("/")[2]) < seeds}
+    ``runs.json`` (tiaocan's GP and auto rerun at the commit measured), and so on down."""
+    runs: dict[str, dict] = {}
+    for name in ("runs.json", "broad_runs.json", "broad100_runs.json", *extra):
+        runs.update(load_runs(results / name))
+    runs = {k: v for k, v in runs.items() if k.split("/")[0] in problems and int(k.split("/")[2]) < seeds}
     return regret_curves(runs)
+
+
+#: Seeds 3..9 of the held-out problems at 50 evaluations (seeds 0..2 are in the files above).
+HELD_OUT_10 = "heldout10_runs.json"
+#: The optimizers run on all ten; tiaocan's GP is ``auto`` below 200 trials.
+TEN_SEEDS = [o for o in RANKED if o != "tiaocan_gp"]
+
+
+def held_out_ten(results: Path = RESULTS) -> str:
+    """The held-out problems on ten seeds, 25 and 50 evaluations; HEBO where it was run."""
+    if not (results / HELD_OUT_10).exists():
+        return ""
+    curves = load(results, 10, HELD_OUT, (HELD_OUT_10,))
+    curves = {p: {o: c for o, c in per.items() if c.shape[0] == 10} for p, per in curves.items()}
+    text = rank_section(curves, HELD_OUT, "Held-out problems, 10 seeds", [25, 50], TEN_SEEDS)
+    sub = {p: {o: c for o, c in per.items() if o in TEN_SEEDS} for p, per in curves.items()}
+    text += f"\n#### Median regret [Q1, Q3] at 50 evaluations, 10 seeds\n\n{regret_table(sub, 50)}\n"
+    hebo = load(results, 3, HELD_OUT, (HELD_OUT_10, "hebo_runs.json"))
+    if any("hebo" in per for per in hebo.values()):
+        opts = TEN_SEEDS + ["hebo"]
+        text += "\n" + rank_section(hebo, HELD_OUT, "Held-out problems with HEBO, seeds 0-2", [25, 50], opts)
+        sub = {p: {o: c for o, c in per.items() if o in opts} for p, per in hebo.items()}
+        text += f"\n#### Median regret at 50 evaluations, seeds 0-2\n\n{regret_table(sub, 50)}\n"
+    return text
 
 
 def main(argv: list[str] | None = None) -> str:
@@ -147,7 +174,8 @@ def main(argv: list[str] | None = None) -> str:
              "## Mean rank\n",
              rank_section(curves, BROAD, "All problems", [25, 50, 100]),
              rank_section(curves, shown, "Problems shown when the rules were set", [25, 50, 100]),
-             rank_section(curves, HELD_OUT, "Held-out problems (never shown)", [25, 50, 100])]
+             rank_section(curves, HELD_OUT, "Held-out problems (never shown)", [25, 50, 100]),
+             held_out_ten(args.results)]
     seeds = {p: min((per[o].shape[0] for o in per), default=0) for p, per in curves.items()}
     parts.append("Seeds per problem: " + ", ".join(f"{p} {n}" for p, n in seeds.items()) + "\n")
     for cp in (25, 50, 100):

@@ -1,6 +1,6 @@
 """Optimizers behind one signature: ``run(problem, budget, seed) -> list of values in order``.
 
-tiaocan's samplers and the peers' (Optuna, Hyperopt, SMAC3, scikit-optimize, Nevergrad) see
+tiaocan's samplers and the peers' (Optuna, Hyperopt, SMAC3, scikit-optimize, Nevergrad, HEBO) see
 the same problem through the same translation of its space. Peers without conditional
 parameters sample every parameter and the objective ignores inactive ones (``coerce``).
 Peers are imported lazily: a missing one is reported and skipped, never a failure.
@@ -201,6 +201,45 @@ def _nevergrad(problem: Problem, budget: int, seed: int) -> list[float]:
     return values
 
 
+def _hebo(problem: Problem, budget: int, seed: int) -> list[float]:
+    """HEBO (Cowen-Rivers et al. 2022, the NeurIPS 2020 BBO challenge winner), its defaults.
+
+    HEBO pins numpy below 1.25, so it lives in a virtual environment of its own (see
+    benchmarks/requirements.txt); categories are passed as labels, integers as ``int``.
+    """
+    from hebo.design_space.design_space import DesignSpace
+    from hebo.optimizers.hebo import HEBO
+
+    names = list(problem.space.names)
+    spec = []
+    for n in names:
+        p = problem.space[n]
+        if isinstance(p, tc.Categorical):
+            spec.append({"name": n, "type": "cat", "categories": [str(i) for i in range(len(p.choices))]})
+        elif isinstance(p, tc.Int):
+            spec.append({"name": n, "type": "pow_int" if p.log else "int", "lb": p.low, "ub": p.high})
+        elif p.log:
+            spec.append({"name": n, "type": "pow", "lb": p.low, "ub": p.high, "base": 10})
+        else:
+            spec.append({"name": n, "type": "num", "lb": p.low, "ub": p.high})
+    np.random.seed(seed)  # HEBO draws its start-up and acquisition candidates from numpy/torch
+    import torch
+
+    torch.manual_seed(seed)
+    opt = HEBO(DesignSpace().parse(spec), scramble_seed=seed)
+    values: list[float] = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        while len(values) < budget:
+            rec = opt.suggest(n_suggestions=1)
+            row = rec.iloc[0]
+            cfg = {n: problem.space[n].choices[int(row[n])] if isinstance(problem.space[n], tc.Categorical)
+                   else row[n] for n in names}
+            values.append(problem(coerce(problem.space, cfg)))
+            opt.observe(rec, np.array([[values[-1]]]))
+    return values
+
+
 #: Name → runner. tiaocan's first, then the peers.
 OPTIMIZERS: dict[str, Runner] = {
     "tiaocan_auto": _tiaocan("auto"),
@@ -218,10 +257,11 @@ OPTIMIZERS: dict[str, Runner] = {
     "smac_bb": _smac("bb"),
     "skopt_gp": _skopt,
     "nevergrad_ngopt": _nevergrad,
+    "hebo": _hebo,
 }
 
 _PACKAGES = {"optuna": "optuna", "hyperopt": "hyperopt", "smac": "smac", "skopt": "skopt",
-             "nevergrad": "nevergrad"}
+             "nevergrad": "nevergrad", "hebo": "hebo"}
 
 
 def available(name: str) -> bool:

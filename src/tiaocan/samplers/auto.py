@@ -50,6 +50,7 @@ The choice and the reason are stored in the trial (``system_attrs["sampler"]``).
 from __future__ import annotations
 
 import importlib.util
+import logging
 from typing import Any
 
 import numpy as np
@@ -62,6 +63,8 @@ from tiaocan.space import Categorical, Space
 from tiaocan.trial import FrozenTrial
 
 __all__ = ["AutoSampler", "explain"]
+
+log = logging.getLogger("tiaocan")
 
 
 class AutoSampler:
@@ -91,13 +94,20 @@ class AutoSampler:
         self.gp_max_trials = gp_max_trials
         self.max_cost_fraction = max_cost_fraction
         self._samplers: dict[str, Any] = {}
+        self._cost_noted = False
 
     def choose(self, space: Space, history: History) -> tuple[str, str]:
         """The sampler name and the reason for it."""
         name, why = self._by_shape(space, history)
         if self.max_cost_fraction is None:
             return name, why
-        return _within_cost(name, why, history, float(self.max_cost_fraction))
+        chosen, reason = _within_cost(name, why, history, float(self.max_cost_fraction))
+        if chosen != name and not self._cost_noted:  # once: a fast objective (a benchmark's
+            self._cost_noted = True  # table lookup) otherwise silently gets random search
+            log.warning("auto moved from %s to %s for cost: %s. To keep the model whatever it "
+                        "costs, pass sampler=AutoSampler(max_cost_fraction=None) or name the "
+                        "sampler.", name, chosen, reason.split("; but ", 1)[-1])
+        return chosen, reason
 
     def _by_shape(self, space: Space, history: History) -> tuple[str, str]:
         d = len(space)
