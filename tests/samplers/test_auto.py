@@ -175,3 +175,21 @@ def test_total_proposal_time_is_kept_within_the_fraction():
     assert AutoSampler(max_cost_fraction=None).choose(space, h)[0] == "gp"
     # a short study decides nothing
     assert AutoSampler().choose(space, _timed_history(3, 0.01, 0.1))[0] == "gp"
+
+
+def test_a_move_for_cost_is_logged_once(caplog):
+    import logging
+
+    space = tc.Space(x=tc.Float(0, 1), y=tc.Float(0, 1))
+    auto = AutoSampler(max_cost_fraction=0.25)
+    with caplog.at_level(logging.WARNING, logger="tiaocan"):
+        auto.choose(space, _timed_history(3, 0.01, 0.1))  # a short study: no move, no warning
+        assert not caplog.records
+        for _ in range(3):
+            assert auto.choose(space, _timed_history(10, objective_s=0.01, propose_s=0.1))[0] == "random"
+    moves = [r for r in caplog.records if "for cost" in r.getMessage()]
+    assert len(moves) == 1 and "max_cost_fraction=None" in moves[0].getMessage()
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="tiaocan"):  # the user fixed the choice: silent
+        AutoSampler(max_cost_fraction=None).choose(space, _timed_history(10, 0.01, 0.1))
+    assert not caplog.records
