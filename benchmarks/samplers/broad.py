@@ -149,7 +149,7 @@ def held_out_ten(results: Path = RESULTS) -> str:
     text = rank_section(curves, HELD_OUT, "Held-out problems, 10 seeds", [25, 50], TEN_SEEDS)
     sub = {p: {o: c for o, c in per.items() if o in TEN_SEEDS} for p, per in curves.items()}
     text += f"\n#### Median regret [Q1, Q3] at 50 evaluations, 10 seeds\n\n{regret_table(sub, 50)}\n"
-    hebo = load(results, 3, HELD_OUT, (HELD_OUT_10, "hebo_runs.json"))
+    hebo = load(results, 3, HELD_OUT, ("hebo_runs.json",))
     if any("hebo" in per for per in hebo.values()):
         opts = TEN_SEEDS + ["hebo"]
         text += "\n" + rank_section(hebo, HELD_OUT, "Held-out problems with HEBO, seeds 0-2", [25, 50], opts)

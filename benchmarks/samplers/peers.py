@@ -151,6 +151,13 @@ def _smac(facade: str) -> Runner:
     return run
 
 
+def _from_labels(problem: Problem, values: dict[str, Any]) -> dict[str, Any]:
+    """A configuration from a peer that sees categories as their index labels ("0", "1", …)."""
+    cfg = {n: problem.space[n].choices[int(v)] if isinstance(problem.space[n], tc.Categorical) else v
+           for n, v in values.items()}
+    return coerce(problem.space, cfg)
+
+
 def _skopt(problem: Problem, budget: int, seed: int) -> list[float]:
     from skopt import gp_minimize
     from skopt.space import Categorical, Integer, Real
@@ -168,9 +175,7 @@ def _skopt(problem: Problem, budget: int, seed: int) -> list[float]:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         def objective(v: list[Any]) -> float:
-            cfg = {n: problem.space[n].choices[int(x)] if isinstance(problem.space[n], tc.Categorical)
-                   else x for n, x in zip(names, v)}
-            return problem(coerce(problem.space, cfg))
+            return problem(_from_labels(problem, dict(zip(names, v))))
 
         res = gp_minimize(objective, dims, n_calls=budget, random_state=seed,
                           n_initial_points=min(10, budget))
@@ -205,7 +210,7 @@ def _hebo(problem: Problem, budget: int, seed: int) -> list[float]:
     """HEBO (Cowen-Rivers et al. 2022, the NeurIPS 2020 BBO challenge winner), its defaults.
 
     HEBO pins numpy below 1.25, so it lives in a virtual environment of its own (see
-    benchmarks/requirements.txt); categories are passed as labels, integers as ``int``.
+    benchmarks/requirements.txt); categories are passed as index labels.
     """
     from hebo.design_space.design_space import DesignSpace
     from hebo.optimizers.hebo import HEBO
@@ -232,10 +237,7 @@ def _hebo(problem: Problem, budget: int, seed: int) -> list[float]:
         warnings.simplefilter("ignore")
         while len(values) < budget:
             rec = opt.suggest(n_suggestions=1)
-            row = rec.iloc[0]
-            cfg = {n: problem.space[n].choices[int(row[n])] if isinstance(problem.space[n], tc.Categorical)
-                   else row[n] for n in names}
-            values.append(problem(coerce(problem.space, cfg)))
+            values.append(problem(_from_labels(problem, rec.iloc[0].to_dict())))
             opt.observe(rec, np.array([[values[-1]]]))
     return values
 
