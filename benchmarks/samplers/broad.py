@@ -7,7 +7,8 @@
 Runs come from ``runs.json`` (the classic suite, 100 evaluations), ``broad_runs.json`` (the
 problems added by the broad suite, and tiaocan's GP and auto on all, 50 evaluations) and
 ``broad100_runs.json`` (the same at 100 evaluations), a later file replacing a key of an
-earlier one. Ranks count only the problems on which every optimizer of the table has runs;
+earlier one; seeds 3..9 at 50 evaluations in ``heldout10_runs.json`` (held-out problems) and
+``broad10_runs.json`` (the others) for the ten-seed tables. Ranks count only the problems on which every optimizer of the table has runs;
 an optimizer with no run that long anywhere (tiaocan's GP at 100: ``auto`` *is* that GP up
 to 200 trials, and their values were identical on all 111 runs at 50) leaves that column.
 Problems in :data:`~benchmarks.problems.HELD_OUT` were not looked at when ``auto``'s rules
@@ -134,21 +135,29 @@ def load(results: Path = RESULTS, seeds: int = 3, problems: list[str] = BROAD,
     return regret_curves(runs)
 
 
-#: Seeds 3..9 of the held-out problems at 50 evaluations (seeds 0..2 are in the files above).
-HELD_OUT_10 = "heldout10_runs.json"
+#: Seeds 3..9 at 50 evaluations (seeds 0..2 are in the files above): the held-out problems,
+#: then the problems shown.
+TEN_SEED_FILES = ("heldout10_runs.json", "broad10_runs.json")
 #: The optimizers run on all ten; tiaocan's GP is ``auto`` below 200 trials.
 TEN_SEEDS = [o for o in RANKED if o != "tiaocan_gp"]
 
 
-def held_out_ten(results: Path = RESULTS) -> str:
-    """The held-out problems on ten seeds, 25 and 50 evaluations; HEBO where it was run."""
-    if not (results / HELD_OUT_10).exists():
+def ten_seeds(results: Path = RESULTS) -> str:
+    """Every problem stored on ten seeds, at 25 and 50 evaluations; HEBO where it was run."""
+    files = tuple(f for f in TEN_SEED_FILES if (results / f).exists())
+    if not files:
         return ""
-    curves = load(results, 10, HELD_OUT, (HELD_OUT_10,))
-    curves = {p: {o: c for o, c in per.items() if c.shape[0] == 10} for p, per in curves.items()}
-    text = rank_section(curves, HELD_OUT, "Held-out problems, 10 seeds", [25, 50], TEN_SEEDS)
-    sub = {p: {o: c for o, c in per.items() if o in TEN_SEEDS} for p, per in curves.items()}
-    text += f"\n#### Median regret [Q1, Q3] at 50 evaluations, 10 seeds\n\n{regret_table(sub, 50)}\n"
+    curves = load(results, 10, BROAD, files)
+    curves = {p: per for p, per in ((p, {o: c for o, c in per.items() if c.shape[0] == 10 and o in TEN_SEEDS})
+                                    for p, per in curves.items()) if len(per) == len(TEN_SEEDS)}
+    ten = [p for p in BROAD if p in curves]
+    text = ""
+    for title, group in (("All problems", ten), ("Problems shown when the rules were set",
+                                                 [p for p in ten if p not in HELD_OUT]),
+                         ("Held-out problems", [p for p in ten if p in HELD_OUT])):
+        if group and (title == "All problems" or len(group) < len(ten)):
+            text += rank_section(curves, group, f"{title}, 10 seeds", [25, 50], TEN_SEEDS) + "\n"
+    text += f"#### Median regret [Q1, Q3] at 50 evaluations, 10 seeds\n\n{regret_table(curves, 50)}\n"
     hebo = load(results, 3, HELD_OUT, ("hebo_runs.json",))
     if any("hebo" in per for per in hebo.values()):
         opts = TEN_SEEDS + ["hebo"]
@@ -175,7 +184,7 @@ def main(argv: list[str] | None = None) -> str:
              rank_section(curves, BROAD, "All problems", [25, 50, 100]),
              rank_section(curves, shown, "Problems shown when the rules were set", [25, 50, 100]),
              rank_section(curves, HELD_OUT, "Held-out problems (never shown)", [25, 50, 100]),
-             held_out_ten(args.results)]
+             ten_seeds(args.results)]
     seeds = {p: min((per[o].shape[0] for o in per), default=0) for p, per in curves.items()}
     parts.append("Seeds per problem: " + ", ".join(f"{p} {n}" for p, n in seeds.items()) + "\n")
     for cp in (25, 50, 100):
