@@ -8,7 +8,8 @@ Runs come from ``runs.json`` (the classic suite, 100 evaluations), ``broad_runs.
 problems added by the broad suite, and tiaocan's GP and auto on all, 50 evaluations) and
 ``broad100_runs.json`` (the same at 100 evaluations), a later file replacing a key of an
 earlier one; seeds 3..9 at 50 evaluations in ``heldout10_runs.json`` (held-out problems) and
-``broad10_runs.json`` (the others) for the ten-seed tables. Ranks count only the problems on which every optimizer of the table has runs;
+``broad10_runs.json`` (the others) for the ten-seed tables. Ranks count only the problems on
+which every optimizer of the table has runs;
 an optimizer with no run that long anywhere (tiaocan's GP at 100: ``auto`` *is* that GP up
 to 200 trials, and their values were identical on all 111 runs at 50) leaves that column.
 Problems in :data:`~benchmarks.problems.HELD_OUT` were not looked at when ``auto``'s rules
@@ -148,15 +149,13 @@ def ten_seeds(results: Path = RESULTS) -> str:
     if not files:
         return ""
     curves = load(results, 10, BROAD, files)
-    curves = {p: per for p, per in ((p, {o: c for o, c in per.items() if c.shape[0] == 10 and o in TEN_SEEDS})
-                                    for p, per in curves.items()) if len(per) == len(TEN_SEEDS)}
-    ten = [p for p in BROAD if p in curves]
-    text = ""
-    for title, group in (("All problems", ten), ("Problems shown when the rules were set",
-                                                 [p for p in ten if p not in HELD_OUT]),
+    curves = {p: {o: c for o, c in per.items() if o in TEN_SEEDS and c.shape[0] == 10} for p, per in curves.items()}
+    ten = [p for p in BROAD if len(curves.get(p, {})) == len(TEN_SEEDS)]
+    curves = {p: curves[p] for p in ten}
+    text = rank_section(curves, ten, "All problems, 10 seeds", [25, 50], TEN_SEEDS) + "\n"
+    for title, group in (("Problems shown when the rules were set", [p for p in ten if p not in HELD_OUT]),
                          ("Held-out problems", [p for p in ten if p in HELD_OUT])):
-        if group and (title == "All problems" or len(group) < len(ten)):
-            text += rank_section(curves, group, f"{title}, 10 seeds", [25, 50], TEN_SEEDS) + "\n"
+        text += rank_section(curves, group, f"{title}, 10 seeds", [25, 50], TEN_SEEDS) + "\n"
     text += f"#### Median regret [Q1, Q3] at 50 evaluations, 10 seeds\n\n{regret_table(curves, 50)}\n"
     hebo = load(results, 3, HELD_OUT, ("hebo_runs.json",))
     if any("hebo" in per for per in hebo.values()):
