@@ -9,7 +9,7 @@ from scipy.optimize import approx_fprime
 from scipy.special import ndtr
 from scipy.stats import norm
 
-from tiaocan._numeric.acquisition import _starts, log_ei, log_h, maximize_log_ei
+from tiaocan._numeric.acquisition import _coordinate_search, _starts, log_ei, log_h, maximize_log_ei
 from tiaocan._numeric.gp import _neg_log_posterior, fit_gp
 
 
@@ -86,3 +86,33 @@ def test_starting_points_are_the_best_then_an_ei_weighted_draw():
     assert picks[0] == 1 and len(set(picks.tolist())) == 4
     assert not {0, 4} & set(picks.tolist())  # weight exp(-50) is never drawn
     assert len(_starts(np.array([0.0, -np.inf, -np.inf]), 5, np.random.default_rng(0))) == 1
+
+
+def _integer_gp(n_values):
+    """A GP on one integer coordinate (cell centres of ``n_values`` cells) and those centres."""
+    centres = (np.arange(n_values) + 0.5) / n_values
+    rng = np.random.default_rng(3)
+    x = rng.choice(centres, size=12, replace=False)[:, None]
+    y = np.sin(9 * x[:, 0]) + 2 * (x[:, 0] - 0.6) ** 2
+    return fit_gp(x, (y - y.mean()) / y.std(), np.array([False])), centres
+
+
+def test_coordinate_search_finds_the_best_value_of_an_integer_coordinate():
+    # every value is tried, not only the cell nearest a relaxed optimum
+    gp, centres = _integer_gp(60)
+    best = float(gp.y.min())
+    x = _coordinate_search(gp, best, np.array([centres[0]]), [(0, centres)])
+    scores = log_ei(gp, centres[:, None], best)[0]
+    assert x[0] in centres
+    assert np.isclose(log_ei(gp, x[None], best)[0][0], scores.max(), rtol=0, atol=1e-9)
+
+
+def test_coordinate_search_on_a_wide_range_looks_at_a_window_per_round():
+    gp, centres = _integer_gp(5000)
+    best = float(gp.y.min())
+    start = np.array([centres[2500]])
+    one_round = _coordinate_search(gp, best, start, [(0, centres)], max_rounds=1, window=65)
+    near = centres[np.argsort(np.abs(centres - start[0]))[:65]]  # 32 each side
+    reached = float(log_ei(gp, one_round[None], best)[0][0])
+    assert np.isclose(reached, log_ei(gp, near[:, None], best)[0].max(), rtol=0, atol=1e-9)
+    assert one_round[0] in near  # nothing beyond the window in one round

@@ -190,10 +190,9 @@ def snapper(layout: Layout) -> Callable[[np.ndarray], np.ndarray]:
     return snap
 
 
-def discrete_grids(layout: Layout, max_values: int = 32) -> list[tuple[int, np.ndarray]]:
-    """(coordinate, cell centres) of the discrete numerical coordinates with few enough cells."""
-    return [(i, 0.5 * (e[:-1] + e[1:])) for i, e in zip(layout.numeric, layout.edges)
-            if e is not None and len(e) - 1 <= max_values]
+def discrete_grids(layout: Layout) -> list[tuple[int, np.ndarray]]:
+    """(coordinate, cell centres) of every discrete numerical coordinate."""
+    return [(i, 0.5 * (e[:-1] + e[1:])) for i, e in zip(layout.numeric, layout.edges) if e is not None]
 
 
 def warp_losses(y: np.ndarray) -> np.ndarray:
