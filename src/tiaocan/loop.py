@@ -36,7 +36,7 @@ from tiaocan.errors import (
     StorageError,
     TrialPruned,
 )
-from tiaocan.executors.base import worker_tag
+from tiaocan.executors.base import clear_stop, stop_requested, worker_tag
 from tiaocan.recovery import (
     Heartbeat,
     fail_stale_trials,
@@ -379,11 +379,13 @@ def _work(study: Study, objective: Objective, tickets: Tickets, deadline: float 
     clock = executor.clock
     pause = _MIN_POLL
     while (deadline is None or clock.now() < deadline) and not budget.stopped(study):
+        _check_stop()
         try:
             record = ask(study, tickets)
         except GridExhaustedError as exc:
             log.info("study %r: %s; stopping", study.name, exc)
             return
+        _check_stop()  # a trial claimed after Ctrl-C goes back at once (run_worker)
         if record is None:
             if not _has_running(study) and _waiting_retry(study.history()) is None:
                 return  # nothing to wait for: no new trials allowed and none running
@@ -396,6 +398,12 @@ def _work(study: Study, objective: Objective, tickets: Tickets, deadline: float 
         run_trial(study, objective, record, heartbeat=executor.needs_heartbeat, clock=clock)
         if on_trial is not None:
             on_trial()
+
+
+def _check_stop() -> None:
+    """Raise the KeyboardInterrupt that Ctrl-C meant, if it was lost (see request_stop)."""
+    if stop_requested():
+        raise KeyboardInterrupt
 
 
 def _waiting_retry(history: History) -> FrozenTrial | None:
@@ -428,6 +436,7 @@ def optimize(study: Study, objective: Objective, *, n_trials: int | None, timeou
     if executor.separate_processes and study.storage.url == ":memory:":
         raise ConfigError("an in-memory study cannot be shared with worker processes; use a "
                           "'sqlite:///FILE' or 'postgresql://…' storage, or a ThreadExecutor")
+    clear_stop()  # a Ctrl-C of an earlier run in this process is over
     tickets = executor.tickets(n_trials)
     deadline = executor.clock.now() + timeout if timeout is not None else None
     progress = Progress(study, n_trials, timeout, enabled=show_progress)

@@ -7,7 +7,8 @@ import pytest
 
 import tiaocan as tc
 from tiaocan.errors import TiaocanError
-from tiaocan.samplers import CandidateSampler, GridSampler
+from tiaocan.executors.base import request_stop
+from tiaocan.samplers import CandidateSampler, GridSampler, RandomSampler
 from tiaocan.storage import get_storage
 from tiaocan.trial import TrialState
 
@@ -34,6 +35,45 @@ def test_ctrl_c_marks_the_trial_and_resume_runs_it_first(storage_url: str) -> No
     assert len(retried) == 1 and retried[0].params == trials[2].params
     assert retried[0].state is TrialState.COMPLETE
     assert not [t for t in study.trials if t.state in (TrialState.RUNNING, TrialState.WAITING)]
+
+
+def test_a_ctrl_c_lost_in_a_finalizer_still_stops_the_worker(storage_url: str) -> None:
+    # Python drops a KeyboardInterrupt raised in a finalizer; the SIGINT handler of a worker
+    # process has set the stop flag first (request_stop), and that is all this objective does
+    study = tc.create_study(name="lost", space=SPACE, storage=storage_url, sampler="random", seed=1)
+
+    def interrupt_lost(trial: tc.Trial) -> float:
+        if trial.number == 2:
+            request_stop()
+        return trial.params["x"]
+
+    with pytest.raises(KeyboardInterrupt):
+        study.optimize(interrupt_lost, n_trials=6, show_progress=False)
+    assert [t.state for t in study.trials] == [TrialState.COMPLETE] * 3  # no trial after it
+    study.optimize(lambda t: t.params["x"], n_trials=3, show_progress=False)  # the flag is cleared
+    assert [t.state for t in study.trials] == [TrialState.COMPLETE] * 6
+
+
+class _StopWhileAsking(RandomSampler):
+    """Ctrl-C lost while trial 3 is being claimed (it was so in a sibling worker process)."""
+
+    def sample(self, space, history, rng):  # type: ignore[no-untyped-def]
+        if history.number == 3:
+            request_stop()
+        return super().sample(space, history, rng)
+
+
+def test_a_trial_claimed_after_a_lost_ctrl_c_goes_back_to_the_queue(storage_url: str) -> None:
+    study = tc.create_study(name="claim", space=SPACE, storage=storage_url, sampler=_StopWhileAsking(),
+                            seed=2, deterministic=2)
+    with pytest.raises(KeyboardInterrupt):
+        study.optimize(lambda t: t.params["x"], n_trials=6, show_progress=False)
+    trials = study.trials
+    assert [t.state for t in trials] == [TrialState.COMPLETE] * 3 + [TrialState.WAITING]
+    assert trials[3].system_attrs.get("interrupted")  # given back, not run
+    study.optimize(lambda t: t.params["x"], n_trials=3, show_progress=False)
+    assert [t.state for t in study.trials] == [TrialState.COMPLETE] * 6
+    assert study.trials[3].params == trials[3].params  # rerun under its own number
 
 
 def test_grid_is_exhausted_once_with_every_point_run_once(storage_url: str) -> None:

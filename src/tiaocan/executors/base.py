@@ -14,10 +14,30 @@ import time
 from collections.abc import Callable
 from typing import Protocol, runtime_checkable
 
-__all__ = ["Clock", "Executor", "LocalTickets", "RealClock", "Tickets", "set_worker_tag",
-           "worker_tag"]
+__all__ = ["Clock", "Executor", "LocalTickets", "RealClock", "Tickets", "clear_stop", "request_stop",
+           "set_worker_tag", "stop_requested", "worker_tag"]
 
 _TAG = threading.local()
+_STOP = threading.Event()
+
+
+def request_stop() -> None:
+    """Ask every worker of this process to stop before its next trial (Ctrl-C arrived).
+
+    The flag outlives the KeyboardInterrupt itself: Python drops an exception raised while a
+    finalizer runs (a weakref callback during garbage collection prints "Exception ignored
+    in" and goes on), so a worker whose interrupt fell there would otherwise claim the trial a
+    sibling has just given back and run it to the end.
+    """
+    _STOP.set()
+
+
+def stop_requested() -> bool:
+    return _STOP.is_set()
+
+
+def clear_stop() -> None:
+    _STOP.clear()
 
 
 def set_worker_tag(tag: str | None) -> None:

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from tiaocan.errors import ConfigError, TiaocanError
-from tiaocan.executors.base import LocalTickets, RealClock
+from tiaocan.executors.base import LocalTickets, RealClock, request_stop
 
 __all__ = ["InlineExecutor", "ProcessExecutor", "ThreadExecutor"]
 
@@ -56,9 +56,13 @@ class ThreadExecutor(_InProcess):
         threads = [threading.Thread(target=target, args=(i,), daemon=True) for i in range(n_workers)]
         for t in threads:
             t.start()
-        for t in threads:
-            while t.is_alive():
-                t.join(0.1)
+        try:
+            for t in threads:
+                while t.is_alive():
+                    t.join(0.1)
+        except KeyboardInterrupt:  # the other threads claim no trial after this
+            request_stop()
+            raise
         if errors:
             raise errors[0]
 
@@ -160,6 +164,7 @@ class ProcessExecutor:
 
 
 def _child(worker: Callable[[int], None], index: int, errors: Any) -> None:
+    signal.signal(signal.SIGINT, _on_interrupt)
     try:
         worker(index)
     except KeyboardInterrupt:
@@ -167,6 +172,11 @@ def _child(worker: Callable[[int], None], index: int, errors: Any) -> None:
     except BaseException as exc:
         errors.put((traceback.format_exc(), _portable(exc) if isinstance(exc, TiaocanError) else None))
         raise SystemExit(1) from None
+
+
+def _on_interrupt(signum: int, frame: Any) -> None:
+    request_stop()  # kept even if the KeyboardInterrupt below is lost in a finalizer
+    raise KeyboardInterrupt
 
 
 def _portable(exc: BaseException) -> BaseException | None:
