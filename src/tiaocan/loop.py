@@ -15,6 +15,7 @@ k − window instead, so the study does not depend on how many workers ran it.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
 import math
@@ -36,7 +37,7 @@ from tiaocan.errors import (
     StorageError,
     TrialPruned,
 )
-from tiaocan.executors.base import clear_stop, stop_requested, worker_tag
+from tiaocan.executors.base import check_stop, clear_stop, stop_flag_on_sigint, worker_tag
 from tiaocan.recovery import (
     Heartbeat,
     fail_stale_trials,
@@ -307,8 +308,6 @@ def _tell_once(study: Study, record: FrozenTrial, runtime: TrialRuntime, values:
 
 def _trial_logs(study: Study, record: FrozenTrial) -> Any:
     """Tee the trial's stdout/stderr to its artifact directory when the study asks for it."""
-    import contextlib
-
     if not study.record.attrs.get("capture_logs"):
         return contextlib.nullcontext()
     from tiaocan.tracking.logs import capture_logs, log_dir
@@ -353,16 +352,21 @@ def run_worker(study: Study, objective: Objective, tickets: Tickets, deadline: f
     except StaleStudyError as exc:  # deleted under this worker: one line that names the study
         raise stale_run(study) from exc
     except KeyboardInterrupt:
-        previous = signal.signal(signal.SIGINT, signal.SIG_IGN) if _main_thread() else None
-        try:
-            tag = worker_tag()
-            for t in study.history().trials:
-                if t.state is TrialState.RUNNING and (t.system_attrs.get("worker") or {}).get("tag") == tag:
-                    _interrupt(study, t)
-        finally:
-            if previous is not None:
-                signal.signal(signal.SIGINT, previous)
+        interrupt_worker(study, worker_tag())
         raise
+
+
+def interrupt_worker(study: Study, tag: str) -> None:
+    """Ctrl-C for the worker ``tag`` (this one, or one its executor had to terminate): each of
+    its RUNNING trials as :func:`_interrupt` leaves it."""
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN) if _main_thread() else None
+    try:
+        for t in study.history().trials:
+            if t.state is TrialState.RUNNING and (t.system_attrs.get("worker") or {}).get("tag") == tag:
+                _interrupt(study, t)
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGINT, previous)
 
 
 def stale_run(study: Study) -> StaleStudyError:
@@ -379,13 +383,13 @@ def _work(study: Study, objective: Objective, tickets: Tickets, deadline: float 
     clock = executor.clock
     pause = _MIN_POLL
     while (deadline is None or clock.now() < deadline) and not budget.stopped(study):
-        _check_stop()
+        check_stop()
         try:
             record = ask(study, tickets)
         except GridExhaustedError as exc:
             log.info("study %r: %s; stopping", study.name, exc)
             return
-        _check_stop()  # a trial claimed after Ctrl-C goes back at once (run_worker)
+        check_stop()  # a trial claimed after Ctrl-C goes back at once (run_worker)
         if record is None:
             if not _has_running(study) and _waiting_retry(study.history()) is None:
                 return  # nothing to wait for: no new trials allowed and none running
@@ -398,12 +402,6 @@ def _work(study: Study, objective: Objective, tickets: Tickets, deadline: float 
         run_trial(study, objective, record, heartbeat=executor.needs_heartbeat, clock=clock)
         if on_trial is not None:
             on_trial()
-
-
-def _check_stop() -> None:
-    """Raise the KeyboardInterrupt that Ctrl-C meant, if it was lost (see request_stop)."""
-    if stop_requested():
-        raise KeyboardInterrupt
 
 
 def _waiting_retry(history: History) -> FrozenTrial | None:
@@ -447,10 +445,12 @@ def optimize(study: Study, objective: Objective, *, n_trials: int | None, timeou
     watches = hasattr(executor, "on_worker_lost")
     if watches:  # the executor fails a dead worker's trials as soon as it sees it end
         executor.on_worker_lost = functools.partial(worker_lost, study)  # type: ignore[attr-defined]
+    if hasattr(executor, "on_worker_interrupted"):  # ... and gives back those of one it terminated
+        executor.on_worker_interrupted = functools.partial(interrupt_worker, study)  # type: ignore[attr-defined]
     # Workers in other processes hold no trackers: this process tells them (Relay).
     relay = Relay(study, enabled=executor.separate_processes)
     try:
-        with progress, relay:
+        with progress, relay, stop_flag_on_sigint():
             executor.run(worker, n_workers)
             _run_queued_retries(study, objective, deadline, executor)
     except StaleStudyError as exc:
@@ -459,6 +459,8 @@ def optimize(study: Study, objective: Objective, *, n_trials: int | None, timeou
         study._check_stale = True
         if watches:
             executor.on_worker_lost = None  # type: ignore[attr-defined]
+        if hasattr(executor, "on_worker_interrupted"):
+            executor.on_worker_interrupted = None  # type: ignore[attr-defined]
     try:
         fail_stale_trials(study, force=True)
         relay.poll()  # trials failed just above reach the trackers too

@@ -7,15 +7,18 @@ executor can replace real time with virtual time without touching the loop.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import socket
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Protocol, runtime_checkable
 
-__all__ = ["Clock", "Executor", "LocalTickets", "RealClock", "Tickets", "clear_stop", "request_stop",
-           "set_worker_tag", "stop_requested", "worker_tag"]
+__all__ = ["Clock", "Executor", "LocalTickets", "RealClock", "Tickets", "check_stop", "clear_stop",
+           "on_interrupt", "request_stop", "set_worker_tag", "stop_flag_on_sigint", "stop_requested",
+           "worker_tag"]
 
 _TAG = threading.local()
 _STOP = threading.Event()
@@ -38,6 +41,33 @@ def stop_requested() -> bool:
 
 def clear_stop() -> None:
     _STOP.clear()
+
+
+def check_stop() -> None:
+    """Raise the KeyboardInterrupt that Ctrl-C meant, if it was lost (see request_stop)."""
+    if _STOP.is_set():
+        raise KeyboardInterrupt
+
+
+def on_interrupt(signum: int, frame: object) -> None:
+    """SIGINT handler of a run: Python's (a KeyboardInterrupt), the stop flag set first."""
+    request_stop()
+    raise KeyboardInterrupt
+
+
+@contextlib.contextmanager
+def stop_flag_on_sigint() -> Iterator[None]:
+    """While a run lasts, Ctrl-C also sets the stop flag, where SIGINT has Python's own
+    handler (a handler the user installed is left alone)."""
+    if (threading.current_thread() is not threading.main_thread()
+            or signal.getsignal(signal.SIGINT) is not signal.default_int_handler):
+        yield
+        return
+    signal.signal(signal.SIGINT, on_interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def set_worker_tag(tag: str | None) -> None:

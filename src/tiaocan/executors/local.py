@@ -14,7 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from tiaocan.errors import ConfigError, TiaocanError
-from tiaocan.executors.base import LocalTickets, RealClock, request_stop
+from tiaocan.executors.base import LocalTickets, RealClock, check_stop, on_interrupt, request_stop
 
 __all__ = ["InlineExecutor", "ProcessExecutor", "ThreadExecutor"]
 
@@ -60,6 +60,7 @@ class ThreadExecutor(_InProcess):
             for t in threads:
                 while t.is_alive():
                     t.join(0.1)
+                    check_stop()  # Ctrl-C whose KeyboardInterrupt was lost
         except KeyboardInterrupt:  # the other threads claim no trial after this
             request_stop()
             raise
@@ -99,9 +100,14 @@ class ProcessExecutor:
     needs_heartbeat = True
     #: set by ``optimize``: fails the trials of a worker that ended (see executors.base)
     on_worker_lost: Callable[[str, str], list[int]] | None = None
+    #: set by ``optimize``: after Ctrl-C, gives back the trials of a worker it had to terminate
+    on_worker_interrupted: Callable[[str], None] | None = None
 
-    def __init__(self, start_method: str | None = None) -> None:
+    def __init__(self, start_method: str | None = None, interrupt_grace: float = 30.0) -> None:
+        """``interrupt_grace``: seconds a worker has, after Ctrl-C, to give its trials back
+        before it is terminated (and they are given back from this process)."""
         self.clock = RealClock()
+        self.interrupt_grace = interrupt_grace
         methods = mp.get_all_start_methods()
         self.start_method = start_method or ("fork" if "fork" in methods else "spawn")
         self._ctx: Any = mp.get_context(self.start_method)
@@ -121,9 +127,12 @@ class ProcessExecutor:
                 if p.is_alive() and p.pid is not None:
                     os.kill(p.pid, signal.SIGINT)
             for p in procs:
-                p.join(30)
-                if p.is_alive():
+                p.join(self.interrupt_grace)
+                if p.is_alive():  # stuck: its trials are given back from here once it is gone
                     p.terminate()
+                    p.join(10)
+                    if self.on_worker_interrupted is not None:
+                        self.on_worker_interrupted(f"{socket.gethostname()}:{p.pid}")
             raise
         failures = []
         while not errors.empty():
@@ -144,6 +153,7 @@ class ProcessExecutor:
         after the heartbeat grace) and, if it was running one, a replacement."""
         host = socket.gethostname()
         while True:
+            check_stop()  # Ctrl-C whose KeyboardInterrupt was lost (see request_stop)
             # One reading of who is alive: reading exitcode twice, a worker that ended in
             # between left an empty list, and wait([]) never returns.
             alive = [p for p in procs if p.exitcode is None]
@@ -164,7 +174,7 @@ class ProcessExecutor:
 
 
 def _child(worker: Callable[[int], None], index: int, errors: Any) -> None:
-    signal.signal(signal.SIGINT, _on_interrupt)
+    signal.signal(signal.SIGINT, on_interrupt)
     try:
         worker(index)
     except KeyboardInterrupt:
@@ -172,11 +182,6 @@ def _child(worker: Callable[[int], None], index: int, errors: Any) -> None:
     except BaseException as exc:
         errors.put((traceback.format_exc(), _portable(exc) if isinstance(exc, TiaocanError) else None))
         raise SystemExit(1) from None
-
-
-def _on_interrupt(signum: int, frame: Any) -> None:
-    request_stop()  # kept even if the KeyboardInterrupt below is lost in a finalizer
-    raise KeyboardInterrupt
 
 
 def _portable(exc: BaseException) -> BaseException | None:
