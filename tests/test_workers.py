@@ -298,3 +298,9 @@ def test_threads_stop_claiming_once_ctrl_c_is_seen_even_if_its_exception_was_los
     # new trials: at most those the two threads held at that moment (an interrupted one may
     # leave a retry record, cancelled when its late result arrives)
     assert len([t for t in study.trials if "retry_of" not in t.system_attrs]) <= 3 + 2
+
+
+@pytest.mark.parametrize("grace", [-1, "30", True, float("nan")])
+def test_interrupt_grace_must_be_a_number_of_seconds(grace: object) -> None:
+    with pytest.raises(tc.errors.ConfigError, match=r"interrupt_grace must be .* received"):
+        tc.executors.ProcessExecutor(interrupt_grace=grace)  # type: ignore[arg-type]

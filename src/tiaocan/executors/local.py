@@ -106,8 +106,12 @@ class ProcessExecutor:
     def __init__(self, start_method: str | None = None, interrupt_grace: float = 30.0) -> None:
         """``interrupt_grace``: seconds a worker has, after Ctrl-C, to give its trials back
         before it is terminated (and they are given back from this process)."""
+        if isinstance(interrupt_grace, bool) or not isinstance(interrupt_grace, (int, float)) \
+                or not interrupt_grace >= 0:
+            raise ConfigError("interrupt_grace must be a number of seconds >= 0, "
+                              f"received {interrupt_grace!r}")
         self.clock = RealClock()
-        self.interrupt_grace = interrupt_grace
+        self.interrupt_grace = float(interrupt_grace)
         methods = mp.get_all_start_methods()
         self.start_method = start_method or ("fork" if "fork" in methods else "spawn")
         self._ctx: Any = mp.get_context(self.start_method)
