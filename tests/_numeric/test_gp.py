@@ -11,6 +11,7 @@ from scipy.stats import norm
 
 import tiaocan as tc
 from tiaocan._numeric.acquisition import _coordinate_search, _starts, log_ei, log_h, maximize_log_ei
+import tiaocan._numeric.gp as gp_module
 from tiaocan._numeric.gp import _neg_log_posterior, fit_gp
 from tiaocan.samplers._observations import layout_of
 from tiaocan.samplers.gp import discrete_grids, ordinal_layout
@@ -45,6 +46,48 @@ def test_posterior_interpolates_and_gradients_match():
         fd = (log_ei(gp, xq + step, float(y.min()))[0] - val) / 1e-6
         assert np.allclose(grad[:, i], fd, rtol=1e-3, atol=1e-4)
     assert np.all(grad[:, 2] == 0)  # categorical columns are not differentiated
+
+
+def _log_posterior_of(gp, x, y, is_cat) -> float:
+    theta = np.concatenate([np.log(gp.rho), [np.log(gp.scale), np.log(gp.noise)]])
+    return -_neg_log_posterior(theta, x, y, is_cat)[0]
+
+
+def _fit_from(starts, x, y, is_cat):
+    saved = gp_module._NOISE_STARTS
+    gp_module._NOISE_STARTS = starts
+    try:
+        return fit_gp(x, y, is_cat)
+    finally:
+        gp_module._NOISE_STARTS = saved
+
+
+def _noisy(seed, n, dim, sigma):
+    rng = np.random.default_rng(seed)
+    x = rng.random((n, dim))
+    y = np.sin(3 * x[:, 0]) + sigma * rng.standard_normal(n)
+    return x, (y - y.mean()) / (y.std() or 1.0), np.zeros(dim, bool)
+
+
+@given(seed=st.integers(0, 10_000), n=st.integers(6, 30), dim=st.integers(1, 5),
+       sigma=st.sampled_from([0.0, 0.1, 0.5, 2.0]))
+@settings(max_examples=15, deadline=None)
+def test_the_fit_keeps_the_better_of_its_starts(seed, n, dim, sigma):
+    x, y, is_cat = _noisy(seed, n, dim, sigma)
+    both = _log_posterior_of(fit_gp(x, y, is_cat), x, y, is_cat)
+    for start in gp_module._NOISE_STARTS:
+        alone = _log_posterior_of(_fit_from((start,), x, y, is_cat), x, y, is_cat)
+        assert both >= alone - 1e-9
+
+
+def test_noisy_data_get_the_noise_that_the_low_noise_start_misses():
+    # σ = 0.5 on sin(3x): started at noise 0.01 the fit interpolates the noise (σ²_n ≈ 0.01);
+    # started at 1 it finds σ²_n ≈ 0.28, a posterior e^1.5 times more probable, and is kept
+    x, y, is_cat = _noisy(2, 20, 3, 0.5)
+    low = _fit_from((np.log(1e-2),), x, y, is_cat)
+    kept = fit_gp(x, y, is_cat)
+    assert low.noise < 0.05 and kept.noise > 0.1
+    assert _log_posterior_of(kept, x, y, is_cat) > _log_posterior_of(low, x, y, is_cat) + 1.0
 
 
 @given(st.floats(-30.0, 8.0))
