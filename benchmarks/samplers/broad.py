@@ -8,7 +8,8 @@ Runs come from ``runs.json`` (the classic suite, 100 evaluations), ``broad_runs.
 problems added by the broad suite, and tiaocan's GP and auto on all, 50 evaluations) and
 ``broad100_runs.json`` (the same at 100 evaluations), a later file replacing a key of an
 earlier one; seeds 3..9 at 50 evaluations in ``heldout10_runs.json`` (held-out problems) and
-``broad10_runs.json`` (the others) for the ten-seed tables. Ranks count only the problems on
+``broad10_runs.json`` (the others) for the ten-seed tables; the held-out problems to 200
+evaluations, every optimizer rerun, in ``heldout200_runs.json``. Ranks count only the problems on
 which every optimizer of the table has runs;
 an optimizer with no run that long anywhere (tiaocan's GP at 100: ``auto`` *is* that GP up
 to 200 trials, and their values were identical on all 111 runs at 50) leaves that column.
@@ -167,6 +168,23 @@ def ten_seeds(results: Path = RESULTS) -> str:
     return text
 
 
+#: The held-out problems run to 200 evaluations (seeds 0..2), every optimizer in one file.
+LONG_FILE = "heldout200_runs.json"
+
+
+def held_out_long(results: Path = RESULTS) -> str:
+    """The held-out problems at 25 to 200 evaluations, from their own 200-evaluation runs."""
+    if not (results / LONG_FILE).exists():
+        return ""
+    curves = regret_curves(load_runs(results / LONG_FILE))
+    problems = [p for p in HELD_OUT if p in curves]
+    opts = [o for o in TEN_SEEDS if all(o in curves[p] for p in problems)]
+    text = rank_section(curves, problems, "Held-out problems to 200 evaluations, seeds 0-2",
+                        [25, 50, 100, 200], opts)
+    sub = {p: {o: c for o, c in per.items() if o in opts} for p, per in curves.items()}
+    return text + f"\n#### Median regret [Q1, Q3] at 200 evaluations, seeds 0-2\n\n{regret_table(sub, 200)}\n"
+
+
 def main(argv: list[str] | None = None) -> str:
     ap = argparse.ArgumentParser(prog="python -m benchmarks.samplers.broad", description=__doc__.split("\n")[0])
     ap.add_argument("--results", type=Path, default=RESULTS)
@@ -184,7 +202,7 @@ def main(argv: list[str] | None = None) -> str:
              rank_section(curves, BROAD, "All problems", [25, 50, 100]),
              rank_section(curves, shown, "Problems shown when the rules were set", [25, 50, 100]),
              rank_section(curves, HELD_OUT, "Held-out problems (never shown)", [25, 50, 100]),
-             ten_seeds(args.results)]
+             ten_seeds(args.results), held_out_long(args.results)]
     seeds = {p: min((per[o].shape[0] for o in per), default=0) for p, per in curves.items()}
     parts.append("Seeds per problem: " + ", ".join(f"{p} {n}" for p, n in seeds.items()) + "\n")
     for cp in (25, 50, 100):
