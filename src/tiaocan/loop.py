@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import gc
 import logging
 import math
 import os
@@ -266,7 +267,8 @@ def run_trial(study: Study, objective: Objective, record: FrozenTrial, *,
             last = study.history().trials[record.number].reports
             return _tell_once(study, record, runtime, last[-1].values if last else None,
                               TrialState.PRUNED)
-        except KeyboardInterrupt:
+        except KeyboardInterrupt as exc:
+            _release_frames(exc)
             _interrupt(study, record)
             raise
         except (Exception, SystemExit) as exc:  # sys.exit() in an objective fails its trial only
@@ -351,9 +353,18 @@ def run_worker(study: Study, objective: Objective, tickets: Tickets, deadline: f
         _work(study, objective, tickets, deadline, executor, on_trial)
     except StaleStudyError as exc:  # deleted under this worker: one line that names the study
         raise stale_run(study) from exc
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
+        _release_frames(exc)
         interrupt_worker(study, worker_tag())
         raise
+
+
+def _release_frames(exc: BaseException) -> None:
+    """Free the interrupted call's frames before writing to the storage: a KeyboardInterrupt
+    that fell inside a transaction (an objective's ``trial.report``, a ``tell``) leaves it open
+    in those frames, and on SQLite its write lock would block this very process."""
+    exc.__traceback__ = None
+    gc.collect()
 
 
 def interrupt_worker(study: Study, tag: str) -> None:

@@ -124,3 +124,24 @@ def test_deleting_a_study_keeps_the_others_and_frees_its_name(storage_url: str) 
         tc.load_study("gone", storage=storage)
     fresh = tc.create_study(name="gone", space=SPACE, storage=storage, sampler="random", seed=0)
     assert fresh.trials == []
+
+
+def test_ctrl_c_inside_a_transaction_does_not_lock_out_its_own_process(tmp_path) -> None:
+    # Ctrl-C can land where a transaction is open and its clean-up has not run yet (inside the
+    # context machinery); the frames that hold it stay alive while the interrupt is handled,
+    # and on SQLite its write lock then blocked this process's own "trial interrupted" write
+    study = tc.create_study(name="tx", space=SPACE, storage=f"sqlite:///{tmp_path / 'tx.db'}",
+                            sampler="random", seed=3)
+
+    def interrupted_in_a_transaction(trial: tc.Trial) -> float:
+        if trial.number == 1:
+            open_transaction = study.storage._write()  # type: ignore[attr-defined]
+            open_transaction.__enter__()  # BEGIN IMMEDIATE: SQLite's write lock, never released here
+            raise KeyboardInterrupt
+        return trial.params["x"]
+
+    with pytest.raises(KeyboardInterrupt):
+        study.optimize(interrupted_in_a_transaction, n_trials=3, show_progress=False)
+    trials = study.trials
+    assert trials[1].state is TrialState.FAILED and trials[1].system_attrs.get("interrupted")
+    assert [t.params for t in trials if t.state is TrialState.WAITING] == [trials[1].params]
