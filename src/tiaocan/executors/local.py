@@ -178,7 +178,8 @@ class ProcessExecutor:
 
 
 def _child(worker: Callable[[int], None], index: int, errors: Any) -> None:
-    signal.signal(signal.SIGINT, on_interrupt)
+    if signal.getsignal(signal.SIGINT) is not signal.SIG_IGN:  # a process started deaf stays so
+        signal.signal(signal.SIGINT, on_interrupt)
     try:
         worker(index)
     except KeyboardInterrupt:
