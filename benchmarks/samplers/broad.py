@@ -127,12 +127,15 @@ def shape_section(curves: dict, problems: list[str], evals: int) -> str:
 
 
 def load(results: Path = RESULTS, seeds: int = 3, problems: list[str] = BROAD,
-         extra: tuple[str, ...] = ()) -> dict[str, dict[str, np.ndarray]]:
+         extra: tuple[str, ...] = (), override: dict[str, dict] | None = None
+         ) -> dict[str, dict[str, np.ndarray]]:
     """Curves of seeds 0..seeds-1; a run in ``broad_runs.json`` replaces the same key in
-    ``runs.json`` (tiaocan's GP and auto rerun at the commit measured), and so on down."""
+    ``runs.json`` (tiaocan's GP and auto rerun at the commit measured), and so on down;
+    ``override`` (runs keyed alike) last."""
     runs: dict[str, dict] = {}
     for name in ("runs.json", "broad_runs.json", "broad100_runs.json", *extra):
         runs.update(load_runs(results / name))
+    runs.update(override or {})
     runs = {k: v for k, v in runs.items() if k.split("/")[0] in problems and int(k.split("/")[2]) < seeds}
     return regret_curves(runs)
 

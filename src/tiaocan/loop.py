@@ -456,7 +456,8 @@ def optimize(study: Study, objective: Objective, *, n_trials: int | None, timeou
     watches = hasattr(executor, "on_worker_lost")
     if watches:  # the executor fails a dead worker's trials as soon as it sees it end
         executor.on_worker_lost = functools.partial(worker_lost, study)  # type: ignore[attr-defined]
-    if hasattr(executor, "on_worker_interrupted"):  # ... and gives back those of one it terminated
+    gives_back = hasattr(executor, "on_worker_interrupted")
+    if gives_back:  # ... and gives back those of one it had to terminate after Ctrl-C
         executor.on_worker_interrupted = functools.partial(interrupt_worker, study)  # type: ignore[attr-defined]
     # Workers in other processes hold no trackers: this process tells them (Relay).
     relay = Relay(study, enabled=executor.separate_processes)
@@ -470,7 +471,7 @@ def optimize(study: Study, objective: Objective, *, n_trials: int | None, timeou
         study._check_stale = True
         if watches:
             executor.on_worker_lost = None  # type: ignore[attr-defined]
-        if hasattr(executor, "on_worker_interrupted"):
+        if gives_back:
             executor.on_worker_interrupted = None  # type: ignore[attr-defined]
     try:
         fail_stale_trials(study, force=True)

@@ -168,14 +168,13 @@ def fit_gp(x: np.ndarray, y: np.ndarray, is_cat: np.ndarray, *, fit_x: np.ndarra
     fy = y if fit_y is None else fit_y
     dim = x.shape[1]
     bounds = [_BOUNDS_LOG_RHO] * dim + [(np.log(1e-2), np.log(1e2)), (np.log(1e-6), np.log(1.0))]
-    best_value, theta = np.inf, None
+    fits = []  # (negative log posterior, θ) per start; a failed start keeps its θ0 at +inf
     for log_noise in _NOISE_STARTS:
         theta0 = np.concatenate([np.zeros(dim), [0.0, log_noise]])
         res = minimize(_neg_log_posterior, theta0, args=(fx, fy, is_cat), jac=True,
                        method="L-BFGS-B", bounds=bounds, options={"maxiter": maxiter})
         finite = bool(np.all(np.isfinite(res.x)))
-        value = float(res.fun) if finite else np.inf
-        if theta is None or value < best_value:
-            best_value, theta = value, (res.x if finite else theta0)
+        fits.append((float(res.fun) if finite else np.inf, res.x if finite else theta0))
+    theta = min(fits, key=lambda fit: fit[0])[1]  # the first start on a tie
     return _factor(x, y, is_cat, np.exp(theta[:dim]), float(np.exp(theta[dim])),
                    float(np.exp(theta[dim + 1])))

@@ -17,8 +17,7 @@ from collections.abc import Callable, Iterator
 from typing import Protocol, runtime_checkable
 
 __all__ = ["Clock", "Executor", "LocalTickets", "RealClock", "Tickets", "check_stop", "clear_stop",
-           "on_interrupt", "request_stop", "set_worker_tag", "stop_flag_on_sigint", "stop_requested",
-           "worker_tag"]
+           "on_interrupt", "request_stop", "set_worker_tag", "stop_flag_on_sigint", "worker_tag"]
 
 _TAG = threading.local()
 _STOP = threading.Event()
@@ -33,10 +32,6 @@ def request_stop() -> None:
     sibling has just given back and run it to the end.
     """
     _STOP.set()
-
-
-def stop_requested() -> bool:
-    return _STOP.is_set()
 
 
 def clear_stop() -> None:
